@@ -11,6 +11,14 @@ public protocol FileTree {
     func readFile(_ path: String) throws -> Data
     /// All files under `directory` (recursively; "" for the root), repository-relative, sorted.
     func files(under directory: String) throws -> [FileTreeEntry]
+    /// Like `files(under:)` but paths only, which a git tree answers without reading object headers.
+    func filePaths(under directory: String) throws -> [String]
+}
+
+extension FileTree {
+    public func filePaths(under directory: String) throws -> [String] {
+        try files(under: directory).map(\.path)
+    }
 }
 
 public struct FileTreeEntry: Equatable, Sendable {
@@ -77,5 +85,12 @@ public enum RepoPath {
         let rest = p[common...].map(String.init)
         let joined = (ups + rest).joined(separator: "/")
         return joined.isEmpty ? "." : joined
+    }
+}
+
+extension RepoPath {
+    /// Byte-wise (code point) order, as Python sorts strings and git sorts paths; independent of locale.
+    public static func precedes(_ a: String, _ b: String) -> Bool {
+        a.utf8.lexicographicallyPrecedes(b.utf8)
     }
 }

@@ -61,6 +61,10 @@ public final class GitCommitTree: FileTree {
         try walk(under: directory, sizes: true)
     }
 
+    public func filePaths(under directory: String) throws -> [String] {
+        try walk(under: directory, sizes: false).map(\.path)
+    }
+
     /// All files below `directory`, depth-first in git's tree order (byte order of names), which is
     /// sorted order for the joined paths too. `sizes: false` skips the object-header reads.
     public func walk(under directory: String, sizes: Bool) throws -> [FileTreeEntry] {

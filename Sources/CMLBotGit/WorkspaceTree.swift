@@ -50,11 +50,11 @@ public final class WorkspaceTree: FileTree {
     public func files(under directory: String) throws -> [FileTreeEntry] {
         guard let directory = RepoPath.normalize(directory) else { return [] }
         var out: [FileTreeEntry] = []
-        walk(directory, into: &out, isStart: true)
+        walk(directory, into: &out)
         return out.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
     }
 
-    private func walk(_ directory: String, into out: inout [FileTreeEntry], isStart: Bool) {
+    private func walk(_ directory: String, into out: inout [FileTreeEntry]) {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: absolute(directory)) else { return }
         for name in names {
             let path = directory.isEmpty ? name : directory + "/" + name
@@ -63,7 +63,7 @@ public final class WorkspaceTree: FileTree {
             guard let entry = try? entry(at: path) else { continue }
             if entry.kind == .directory {
                 if let repository, repository.isIgnored(path + "/") { continue }
-                walk(path, into: &out, isStart: false)
+                walk(path, into: &out)
             } else {
                 out.append(entry)
             }

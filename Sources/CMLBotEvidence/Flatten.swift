@@ -1,0 +1,75 @@
+import CMLBotCore
+
+/// Flat `a.b.c → value` view of a parsed file, in DVC's key order rules. Produces warnings where
+/// DVC would crash (a key that exists both nested and dotted) or silently drop data (lists and
+/// nulls in metrics).
+public struct FlatValues: Equatable, Sendable {
+    public private(set) var entries: OrderedObject = OrderedObject()
+
+    public init() {}
+    public init(_ entries: OrderedObject) { self.entries = entries }
+
+    public var keys: [String] { entries.keys }
+    public subscript(key: String) -> Value? { entries[key] }
+    public var isEmpty: Bool { entries.isEmpty }
+
+    public enum Mode: Sendable {
+        /// Metrics: lists and nulls are dropped, as DVC drops them (with a warning from us).
+        case metrics
+        /// Params: lists are kept whole (DVC shows their Python repr); nulls read as missing.
+        case params
+    }
+
+    public static func flatten(_ value: Value, mode: Mode, path: String, revision: String, diagnostics: inout [Diagnostic]) -> FlatValues {
+        var flat = FlatValues()
+        var dropped: [String] = []
+        var duplicates: [String] = []
+        switch value {
+        case .object(let object):
+            walk(object, prefix: "", mode: mode, into: &flat.entries, dropped: &dropped, duplicates: &duplicates)
+        case .array:
+            if mode == .metrics {
+                diagnostics.append(.warning(path: path, revision: revision, "the file holds a list, not a mapping of metric names to values; no metrics read (DVC shows nothing for it either)"))
+            }
+        case .null:
+            break
+        default:
+            // A bare scalar becomes one row with an empty name, as in DVC.
+            flat.entries[""] = value
+        }
+        if !dropped.isEmpty {
+            let shown = dropped.prefix(5).map { "'\($0)'" }.joined(separator: ", ") + (dropped.count > 5 ? " and \(dropped.count - 5) more" : "")
+            diagnostics.append(.warning(path: path, revision: revision, "skipped \(dropped.count) value(s) that are lists or null: \(shown) (DVC drops these silently; the report lists them)"))
+        }
+        if !duplicates.isEmpty {
+            diagnostics.append(.warning(path: path, revision: revision, "key \(duplicates.map { "'\($0)'" }.joined(separator: ", ")) is written both nested and dotted; kept the first (DVC fails on this file with 'duplicated key')"))
+        }
+        return flat
+    }
+
+    private static func walk(_ object: OrderedObject, prefix: String, mode: Mode, into out: inout OrderedObject,
+                             dropped: inout [String], duplicates: inout [String]) {
+        for (key, value) in object.pairs {
+            let flatKey = prefix.isEmpty ? key : prefix + "." + key
+            switch value {
+            case .object(let child):
+                walk(child, prefix: flatKey, mode: mode, into: &out, dropped: &dropped, duplicates: &duplicates)
+            case .null:
+                if mode == .metrics { dropped.append(flatKey) }
+            case .array where mode == .metrics:
+                dropped.append(flatKey)
+            default:
+                if out[flatKey] != nil { duplicates.append(flatKey) } else { out[flatKey] = value }
+            }
+        }
+    }
+
+    /// Only the listed keys, each naming a leaf (`model.depth`) or a subtree (`model`).
+    public func selecting(_ keys: [String]) -> FlatValues {
+        var out = FlatValues()
+        for key in entries.keys where keys.contains(where: { key == $0 || key.hasPrefix($0 + ".") }) {
+            out.entries[key] = entries[key]
+        }
+        return out
+    }
+}
