@@ -37,10 +37,14 @@ public struct MetricsSection: ReportSection {
             out += "No metric changed (\(comparison.metrics.count) compared).\n\n"
         }
         let multipleFiles = Set(comparison.metrics.map(\.path)).count > 1
-        var header = ["Metric", "Base", "Head", "Change", "", ""]
-        if multipleFiles { header.insert("File", at: 0) }
+        var header = ["Metric", "Base", "Head", "Change", "Change %", ""]
+        var alignment = ["---", "---:", "---:", "---:", "---:", "---"]
+        if multipleFiles {
+            header.insert("File", at: 0)
+            alignment.insert("---", at: 0)
+        }
         out += "| " + header.joined(separator: " | ") + " |\n"
-        out += "|" + header.enumerated().map { i, _ in i >= header.count - 5 && i < header.count - 1 ? "---:|" : "---|" }.joined() + "\n"
+        out += "|" + alignment.map { $0 + "|" }.joined() + "\n"
         // Changed rows first (worse before better: the reviewer's attention goes where it's needed),
         // then unchanged ones for context.
         let order: [ChangeVerdict] = [.worsened, .improved, .changed, .added, .removed, .unchanged]
@@ -49,12 +53,13 @@ public struct MetricsSection: ReportSection {
             return ra != rb ? ra < rb : a.offset < b.offset
         }.map(\.element)
         for metric in rows {
+            let unchanged = metric.verdict == .unchanged
             var cells = [
                 MarkdownEscaping.code(metric.change.key),
                 ValueFormatting.cell(metric.change.old, precision: precision),
                 ValueFormatting.cell(metric.change.new, precision: precision),
-                ValueFormatting.delta(metric.change.diff, precision: precision),
-                ValueFormatting.relative(metric.change.relativeChange),
+                unchanged ? "" : ValueFormatting.delta(metric.change.diff, precision: precision),
+                unchanged ? "" : ValueFormatting.relative(metric.change.relativeChange),
                 Self.mark(metric.verdict),
             ]
             if multipleFiles { cells.insert(MarkdownEscaping.code(metric.path), at: 0) }

@@ -1,0 +1,40 @@
+# cmlbot — the two commands a newcomer runs: `make demo` and `make test`.
+SWIFT ?= swift
+RELEASE_SCRATCH ?= .build-release
+
+.PHONY: setup build release demo test test-debug test-release tools bench clean
+
+setup:
+	@scripts/setup-system.sh
+
+build: setup
+	$(SWIFT) build
+
+release: setup
+	$(SWIFT) build -c release --scratch-path $(RELEASE_SCRATCH)
+
+# Builds cmlbot, makes a demo repository from fixtures/demo (main vs. an experiment branch) and
+# prints the report a reviewer would see; the files land in demo/report/.
+demo: build
+	@repo=$$(scripts/make-demo.sh) && cd "$$repo" && \
+	  "$(CURDIR)/.build/debug/cmlbot" report --base main --out "$(CURDIR)/demo/report" && \
+	  echo "" && echo "demo: report files in demo/report/ (report.md, report.json); repository in demo/repo/"
+
+# Reference tools (DVC, ...) are pinned and cached outside the clone by scripts/test-tools.sh.
+tools:
+	@scripts/test-tools.sh
+
+# The whole suite: every test against the debug build, then the end-to-end tests again against
+# the release binary (the optimiser has miscompiled before), with the reference tools required.
+test: setup
+	@eval "$$(scripts/test-tools.sh --env)" && export CMLBOT_REQUIRE_TOOLS=1 && \
+	  $(SWIFT) build --build-tests && \
+	  $(SWIFT) test --skip-build && \
+	  $(SWIFT) build -c release --scratch-path $(RELEASE_SCRATCH) && \
+	  CMLBOT_BIN="$(CURDIR)/$(RELEASE_SCRATCH)/release/cmlbot" $(SWIFT) test --skip-build --filter CMLBotEndToEndTests
+
+bench: setup
+	@scripts/bench.sh
+
+clean:
+	rm -rf .build $(RELEASE_SCRATCH) demo
