@@ -26,7 +26,8 @@ tools:
 
 # The whole suite: every test against the debug build, then the end-to-end tests again against
 # the release binary (the optimiser has miscompiled before), with the reference tools required.
-test: setup
+test:
+	@scripts/setup-system.sh --test
 	@eval "$$(scripts/test-tools.sh --env)" && export CMLBOT_REQUIRE_TOOLS=1 && \
 	  $(SWIFT) build --build-tests && \
 	  $(SWIFT) test --skip-build && \

@@ -3,7 +3,12 @@
 # libgit2 reads repositories, libcurl talks to the forges, OpenSSL (libcrypto) hashes data files.
 set -euo pipefail
 
+# `--test` adds what the test suite checks output with: cmark-gfm (GitHub's Markdown renderer),
+# git (tests build real repositories with it), python3-venv (reference tools from PyPI).
 packages=(libgit2-dev libcurl4-openssl-dev libssl-dev pkg-config)
+if [ "${1:-}" = "--test" ]; then
+    packages+=(cmark-gfm git python3-venv)
+fi
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
