@@ -34,6 +34,11 @@ public struct FileComparison: Equatable, Sendable {
     public var path: String
     /// Sorted by key in code point order, as DVC sorts rows.
     public var changes: [ValueChange]
+
+    public init(path: String, changes: [ValueChange]) {
+        self.path = path
+        self.changes = changes
+    }
 }
 
 public enum PythonEquality {
