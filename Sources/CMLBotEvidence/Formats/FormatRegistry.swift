@@ -28,10 +28,20 @@ public struct TOMLFormat: DataFormat {
     public func parse(_ data: Data) throws -> Value { try TOMLParser.parse(data) }
 }
 
+/// DVC reads `.py` params files with Python's AST; cmlbot does not run or parse Python, and says so
+/// rather than failing with a confusing YAML error.
+public struct PythonParamsFormat: DataFormat {
+    public let name = "Python"
+    public let extensions = ["py"]
+    public func parse(_ data: Data) throws -> Value {
+        throw FormatError(format: "Python", reason: "Python params files are not supported; move the values to params.yaml (or JSON/TOML)")
+    }
+}
+
 /// Picks a loader by file extension, as DVC does: `.json` and `.toml` by name, and everything else
 /// (including `.csv` or no extension) through YAML, which is why a CSV "metric" becomes one string.
 public enum FormatRegistry {
-    public static let all: [any DataFormat] = [JSONFormat(), YAMLFormat(), TOMLFormat()]
+    public static let all: [any DataFormat] = [JSONFormat(), YAMLFormat(), TOMLFormat(), PythonParamsFormat()]
     public static let fallback: any DataFormat = YAMLFormat()
 
     public static func format(forPath path: String) -> any DataFormat {
