@@ -25,17 +25,20 @@ let package = Package(
         .target(name: "CMLBotEvidence", dependencies: ["CMLBotCore", "COpenSSL", .product(name: "Yams", package: "Yams")]),
         // Snapshot × Snapshot → Comparison.
         .target(name: "CMLBotCompare", dependencies: ["CMLBotCore", "CMLBotEvidence"]),
-        // Renderers: DVC-compatible tables and JSON, the Markdown/JSON report.
-        .target(name: "CMLBotReport", dependencies: ["CMLBotCore", "CMLBotEvidence", "CMLBotCompare"]),
+        // Hygiene and promotion gates → findings.
+        .target(name: "CMLBotGates", dependencies: ["CMLBotCore", "CMLBotEvidence", "CMLBotCompare"]),
+        // Renderers: DVC-compatible tables and JSON, the Markdown/JSON report, findings formats.
+        .target(name: "CMLBotReport", dependencies: ["CMLBotCore", "CMLBotEvidence", "CMLBotCompare", "CMLBotGates"]),
         // The pipeline: runs the stages for each command with injected adapters.
-        .target(name: "CMLBotKit", dependencies: ["CMLBotCore", "CMLBotGit", "CMLBotEvidence", "CMLBotCompare", "CMLBotReport"]),
+        .target(name: "CMLBotKit", dependencies: ["CMLBotCore", "CMLBotGit", "CMLBotEvidence", "CMLBotCompare", "CMLBotGates", "CMLBotReport"]),
         // Thin executable: flags → request, outcome → exit code.
-        .executableTarget(name: "cmlbot", dependencies: ["CMLBotKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "cmlbot", dependencies: ["CMLBotKit", "CMLBotGates", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .target(name: "TestSupport", dependencies: ["CMLBotCore"], path: "Tests/TestSupport"),
         .testTarget(name: "CMLBotGitTests", dependencies: ["CMLBotGit", "TestSupport"]),
         .testTarget(name: "CMLBotEvidenceTests", dependencies: ["CMLBotEvidence", "TestSupport"]),
         .testTarget(name: "CMLBotCompareTests", dependencies: ["CMLBotCompare", "TestSupport"]),
+        .testTarget(name: "CMLBotGatesTests", dependencies: ["CMLBotGates", "TestSupport"]),
         .testTarget(name: "CMLBotReportTests", dependencies: ["CMLBotReport", "TestSupport"]),
         .testTarget(name: "CMLBotEndToEndTests", dependencies: ["CMLBotKit", "TestSupport"]),
     ]

@@ -23,6 +23,10 @@ public struct CMLBotConfig: Equatable, Sendable {
     public var metricsFiles: [String] = []
     public var paramsFiles: [String] = []
     public var directions: [DirectionRule] = []
+    /// `gates:` — one section per gate id, validated by that gate (CMLBotGates.GateSettings).
+    public var gates = OrderedObject()
+    /// `promote:` — promotion rules, validated by CMLBotGates.PromotionRules.
+    public var promotion: Value?
     /// Repository-relative path the config came from, nil when defaults are used.
     public var source: String?
 
@@ -71,6 +75,11 @@ enum Glob {
 public struct ConfigError: UserFacingError, Equatable {
     public var path: String
     public var detail: String
+
+    public init(path: String, detail: String) {
+        self.path = path
+        self.detail = detail
+    }
     public var message: String { "\(path): \(detail)" }
 }
 
@@ -78,7 +87,7 @@ public enum ConfigLoader {
     /// The keys each section accepts; unknown keys are errors with a "did you mean" (a typo in a
     /// gate threshold must not silently disable the gate).
     static let schema: [String: Set<String>] = [
-        "": ["version", "base", "metrics", "params"],
+        "": ["version", "base", "metrics", "params", "gates", "promote"],
         "metrics": ["files", "directions"],
         "params": ["files"],
     ]
@@ -126,6 +135,11 @@ public enum ConfigLoader {
                 }
             }
         }
+        if let gates = root["gates"] {
+            guard let g = gates.objectValue else { throw ConfigError(path: path, detail: "'gates' must map gate ids to their settings") }
+            config.gates = g
+        }
+        config.promotion = root["promote"]
         if let params = root["params"] {
             guard let p = params.objectValue else { throw ConfigError(path: path, detail: "'params' must be a mapping (files:)") }
             try checkKeys(p, section: "params", path: path)

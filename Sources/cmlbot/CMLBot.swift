@@ -1,5 +1,6 @@
 import ArgumentParser
 import CMLBotCore
+import CMLBotGates
 import CMLBotKit
 import Foundation
 
@@ -14,7 +15,7 @@ struct CMLBot: ParsableCommand {
         unreadable config), 64 usage error.
         """,
         version: cmlbotVersion,
-        subcommands: [ReportCommandCLI.self, Metrics.self, Params.self]
+        subcommands: [ReportCommandCLI.self, Check.self, Metrics.self, Params.self]
     )
 }
 
@@ -115,6 +116,50 @@ struct ReportCommandCLI: ParsableCommand {
 }
 
 extension ReportRequest.Format: ExpressibleByArgument {}
+extension FailurePolicy: ExpressibleByArgument {}
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Repository hygiene gates: large files, notebook outputs, lockfile drift, secrets, data outside DVC.",
+        discussion: """
+        Scope: --staged (default; the index against HEAD, as a pre-commit hook), --base REV --head REV \
+        (what a pull request adds or changes), or --all (every file at --rev, default HEAD). FILES, as \
+        pre-commit passes them, limit the check to those files. Exit 1 when a finding reaches --fail-on.
+        """)
+
+    @Flag(help: "Check the staged index against HEAD (the default).") var staged = false
+    @Option(help: ArgumentHelp("Base revision of the change to check.", valueName: "REV")) var base: String?
+    @Option(help: ArgumentHelp("Head revision of the change to check.", valueName: "REV")) var head: String?
+    @Flag(help: "Check every file of a revision.") var all = false
+    @Option(help: ArgumentHelp("Revision for --all (default HEAD).", valueName: "REV")) var rev: String = "HEAD"
+    @Option(name: .customLong("gate"), help: ArgumentHelp("Run only this gate (repeatable).", valueName: "ID")) var gates: [String] = []
+    @Option(help: "Output: text, json, junit, codequality, sarif or github.") var format: String = "text"
+    @Option(help: "Exit 1 on findings of this severity or worse: error, warning or never.") var failOn: FailurePolicy = .error
+    @Option(name: .customLong("max-kb"), help: "Size limit for large_files in KB (as check-added-large-files).") var maxKB: Int?
+    @Flag(help: "large_files checks every file in scope, not only added ones.") var enforceAll = false
+    @Argument(help: ArgumentHelp("Files to check (as pre-commit passes them).", valueName: "FILES")) var files: [String] = []
+    @OptionGroup var repository: RepositoryOptions
+
+    func validate() throws {
+        if (base == nil) != (head == nil) { throw ValidationError("--base and --head go together") }
+        let scopes = [staged, base != nil, all].filter { $0 }.count
+        if scopes > 1 { throw ValidationError("choose one scope: --staged, --base/--head, or --all") }
+        if let maxKB, maxKB <= 0 { throw ValidationError("--max-kb must be positive") }
+    }
+
+    func run() throws {
+        var request = CheckRequest(workingDirectory: repository.workingDirectory)
+        if let base, let head { request.scope = .range(base: base, head: head) }
+        else if all { request.scope = .all(revision: rev) }
+        request.files = files
+        request.gates = gates.isEmpty ? nil : gates
+        request.format = format
+        request.failOn = failOn
+        request.maxKB = maxKB
+        request.enforceAll = enforceAll
+        try Output.finish { try CheckCommand.run(request) }
+    }
+}
 
 /// Writes an outcome and turns library errors into the documented exit codes.
 enum Output {
