@@ -52,14 +52,53 @@ public enum PythonFormat {
 
     /// Python's `round(x, ndigits)` for floats: the exact binary value rounded half-to-even to
     /// `ndigits` decimals, correctly rounded (glibc's printf is exact, as Python's dtoa is).
+    /// A negative `ndigits` rounds to tens, hundreds, ... as Python does (DVC passes a negative
+    /// `--precision` straight to `round`).
     public static func round(_ x: Double, _ ndigits: Int) -> Double {
         guard x.isFinite else { return x }
         // Beyond 17 significant digits rounding cannot change a double; Python returns x too.
         if ndigits > 323 { return x }
-        let text = String(format: "%.\(ndigits)f", locale: nil, x)
-        let r = Double(text) ?? x
+        let r: Double
+        if ndigits >= 0 {
+            let text = String(format: "%.\(ndigits)f", locale: nil, x)
+            r = Double(text) ?? x
+        } else {
+            r = roundToPowerOfTen(x, -ndigits)
+        }
         // Keep the sign of zero as Python does: round(-0.0001, 2) == -0.0.
         return r == 0 ? (x.sign == .minus ? -0.0 : 0.0) : r
+    }
+
+    /// `round(x, -k)`: half-even on the exact decimal expansion of `x` (every double has a finite
+    /// one, at most 1074 fraction digits), so ties such as `round(25.0, -1) == 20.0` come out as in
+    /// Python. Too large a result is infinity where Python raises OverflowError.
+    private static func roundToPowerOfTen(_ x: Double, _ k: Int) -> Double {
+        let exact = String(format: "%.1074f", locale: nil, x.magnitude)
+        let parts = exact.split(separator: ".", omittingEmptySubsequences: false)
+        let integer = Array(parts[0].utf8)
+        let fractionIsZero = parts.count < 2 || parts[1].utf8.allSatisfy { $0 == UInt8(ascii: "0") }
+        // quotient = integer digits above 10^k; remainder = the k digits below (zero-padded).
+        var quotient: [UInt8] = integer.count > k ? Array(integer.dropLast(k)) : [UInt8(ascii: "0")]
+        let low = integer.count > k ? Array(integer.suffix(k)) : Array(repeating: UInt8(ascii: "0"), count: k - integer.count) + integer
+        let half = [UInt8(ascii: "5")] + Array(repeating: UInt8(ascii: "0"), count: k - 1)
+        let roundUp: Bool
+        if low.lexicographicallyPrecedes(half) {
+            roundUp = false
+        } else if low == half && fractionIsZero {
+            // ASCII digits have the parity of their value ("0" is 48).
+            roundUp = (quotient.last ?? 0) & 1 == 1
+        } else {
+            roundUp = true
+        }
+        if roundUp {
+            var i = quotient.count - 1
+            while i >= 0 {
+                if quotient[i] == UInt8(ascii: "9") { quotient[i] = UInt8(ascii: "0"); i -= 1 } else { quotient[i] += 1; break }
+            }
+            if i < 0 { quotient.insert(UInt8(ascii: "1"), at: 0) }
+        }
+        let text = (x.sign == .minus ? "-" : "") + String(decoding: quotient, as: UTF8.self) + "e\(k)"
+        return Double(text) ?? x
     }
 
     /// `str(x)` after `round(x, precision)`: DVC's table cell for a float.
@@ -68,9 +107,13 @@ public enum PythonFormat {
     }
 
     /// `repr(str)`: single quotes unless the text has a single quote and no double quote; escapes
-    /// backslash, the quote, `\n`, `\r`, `\t`, other control characters as `\xNN`/`\uNNNN`.
+    /// backslash and that quote, `\n`, `\r`, `\t`, and every character Python does not count as
+    /// printable (`str.isprintable`: control, format, surrogate, private-use, unassigned, and
+    /// separator characters other than the space) as `\xNN`, `\uNNNN` or `\UNNNNNNNN`.
     public static func repr(_ s: String) -> String {
-        let quote: Character = s.contains("'") && !s.contains("\"") ? "\"" : "'"
+        // Code points, not Characters: a quote followed by a combining mark is still a quote to Python.
+        let hasSingle = s.unicodeScalars.contains("'"), hasDouble = s.unicodeScalars.contains("\"")
+        let quote: Unicode.Scalar = hasSingle && !hasDouble ? "\"" : "'"
         var out = String(quote)
         for scalar in s.unicodeScalars {
             switch scalar {
@@ -78,20 +121,39 @@ public enum PythonFormat {
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\t": out += "\\t"
+            case quote: out += "\\" + String(quote)
             default:
-                if Character(scalar) == quote {
-                    out += "\\" + String(quote)
-                } else if scalar.value < 0x20 || scalar.value == 0x7F {
-                    out += String(format: "\\x%02x", scalar.value)
-                } else if (0x80..<0xA0).contains(scalar.value) {
-                    out += String(format: "\\x%02x", scalar.value)
-                } else {
+                if isPrintable(scalar) {
                     out.unicodeScalars.append(scalar)
+                } else if scalar.value <= 0xFF {
+                    out += "\\x" + hex(scalar.value, width: 2)
+                } else if scalar.value <= 0xFFFF {
+                    out += "\\u" + hex(scalar.value, width: 4)
+                } else {
+                    out += "\\U" + hex(scalar.value, width: 8)
                 }
             }
         }
-        out.append(quote)
+        out.unicodeScalars.append(quote)
         return out
+    }
+
+    /// Python's `Py_UNICODE_ISPRINTABLE`. Swift's Unicode tables may be newer than the Python
+    /// running DVC, so a character assigned only in a recent Unicode version can differ.
+    static func isPrintable(_ scalar: Unicode.Scalar) -> Bool {
+        if scalar.value < 0x7F { return scalar.value >= 0x20 }
+        switch scalar.properties.generalCategory {
+        case .control, .format, .surrogate, .privateUse, .unassigned,
+             .lineSeparator, .paragraphSeparator, .spaceSeparator:
+            return false
+        default:
+            return true
+        }
+    }
+
+    private static func hex(_ value: UInt32, width: Int) -> String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: max(0, width - digits.count)) + digits
     }
 
     /// `repr()` of a parsed value, as Python prints lists and dicts (`[1, 'a', {'k': True}]`).
