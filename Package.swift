@@ -38,7 +38,7 @@ let package = Package(
         .testTarget(name: "CMLBotGitTests", dependencies: ["CMLBotGit", "TestSupport"]),
         .testTarget(name: "CMLBotEvidenceTests", dependencies: ["CMLBotEvidence", "TestSupport"]),
         .testTarget(name: "CMLBotCompareTests", dependencies: ["CMLBotCompare", "TestSupport"]),
-        .testTarget(name: "CMLBotGatesTests", dependencies: ["CMLBotGates", "TestSupport"]),
+        .testTarget(name: "CMLBotGatesTests", dependencies: ["CMLBotGates", "CMLBotEvidence", "TestSupport"]),
         .testTarget(name: "CMLBotReportTests", dependencies: ["CMLBotReport", "TestSupport"]),
         .testTarget(name: "CMLBotEndToEndTests", dependencies: ["CMLBotKit", "TestSupport"]),
     ]

@@ -32,6 +32,13 @@ set -euo pipefail
 # ---------------------------------------------------------------------------------------------
 TOOLS='
 dvc | 3.67.1 | CMLBOT_DVC | dvc | dvc==3.67.1
+nbstripout | 0.9.1 | CMLBOT_NBSTRIPOUT | nbstripout | nbstripout==0.9.1
+poetry | 2.5.1 | CMLBOT_POETRY | poetry | poetry==2.5.1
+pre-commit-hooks | 6.0.0 | CMLBOT_CHECK_LARGE_FILES | check-added-large-files | pre-commit-hooks==6.0.0
+pre-commit | 4.7.0 | CMLBOT_PRECOMMIT | pre-commit | pre-commit==4.7.0
+check-jsonschema | 0.39.0 | CMLBOT_CHECK_JSONSCHEMA | check-jsonschema | check-jsonschema==0.39.0
+sarif | 3.0.5 | CMLBOT_SARIF_PYTHON | python | sarif-tools==3.0.5 sarif-pydantic==0.6.2
+junitparser | 5.0.3 | CMLBOT_JUNIT_PYTHON | python | junitparser==5.0.3
 '
 
 CACHE_ROOT="${XDG_CACHE_HOME:-$HOME/.cache}/cmlbot-test-tools"

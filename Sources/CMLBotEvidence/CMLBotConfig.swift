@@ -178,20 +178,24 @@ public enum DidYouMean {
         return best.0
     }
 
+    /// Optimal string alignment distance: Levenshtein plus adjacent transpositions, so the
+    /// common typo `mni` is one edit from `min`, not two.
     static func distance(_ a: String, _ b: String) -> Int {
         let a = Array(a), b = Array(b)
         if a.isEmpty { return b.count }
         if b.isEmpty { return a.count }
-        var previous = Array(0...b.count)
+        var d = Array(repeating: Array(repeating: 0, count: b.count + 1), count: a.count + 1)
+        for i in 0...a.count { d[i][0] = i }
+        for j in 0...b.count { d[0][j] = j }
         for i in 1...a.count {
-            var current = [i] + Array(repeating: 0, count: b.count)
             for j in 1...b.count {
-                let substitution: Int = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)
-                let insertionOrDeletion: Int = min(previous[j], current[j - 1]) + 1
-                current[j] = min(substitution, insertionOrDeletion)
+                let cost = a[i - 1] == b[j - 1] ? 0 : 1
+                var best = min(d[i - 1][j] + 1, d[i][j - 1] + 1)
+                best = min(best, d[i - 1][j - 1] + cost)
+                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] { best = min(best, d[i - 2][j - 2] + 1) }
+                d[i][j] = best
             }
-            previous = current
         }
-        return previous[b.count]
+        return d[a.count][b.count]
     }
 }

@@ -1,6 +1,7 @@
 import CMLBotCompare
 import CMLBotCore
 import CMLBotEvidence
+import CMLBotGates
 import CMLBotReport
 import Foundation
 
@@ -17,6 +18,8 @@ public struct ReportRequest: Sendable {
     public var outputDirectory: String?
     public var format: Format = .md
     public var precision = 5
+    /// Exit 1 when a promotion gate fails at this level — after the report is written.
+    public var failOn: FailurePolicy = .error
 
     public init(workingDirectory: String) { self.workingDirectory = workingDirectory }
 }
@@ -24,17 +27,8 @@ public struct ReportRequest: Sendable {
 public enum ReportCommand {
     public static func run(_ request: ReportRequest) throws -> CommandOutcome {
         let context = try RepositoryContext(workingDirectory: request.workingDirectory)
-        let (headTree, headInfo) = try context.tree(request.head)
-        let config = try ConfigLoader.load(from: headTree)
-        let (baseTree, baseInfo) = try context.tree(request.base ?? config.base ?? "HEAD")
-
-        let selection = EvidenceSelection(extraMetrics: config.metricsFiles, extraParams: config.paramsFiles)
-        let baseSnapshot = try EvidenceCollector.collect(baseTree, selection: selection)
-        let headSnapshot = try EvidenceCollector.collect(headTree, selection: selection)
-        let comparison = Comparator.compare(base: baseSnapshot, head: headSnapshot, config: config)
-        let input = ReportInput(base: baseInfo, head: headInfo, baseSnapshot: baseSnapshot, headSnapshot: headSnapshot,
-                                comparison: comparison, config: config, options: ReportOptions(precision: request.precision))
-        let report = Report(input, toolVersion: cmlbotVersion)
+        let pipeline = try ReviewPipeline(context: context, base: request.base, head: request.head)
+        let report = Report(pipeline.reportInput(precision: request.precision), toolVersion: cmlbotVersion)
         let markdown = MarkdownReportRenderer.render(report)
         let json = JSONReportRenderer.render(report)
 
@@ -43,8 +37,10 @@ public enum ReportCommand {
             try write(markdown, to: dir.appendingPathComponent("report.md"))
             try write(json, to: dir.appendingPathComponent("report.json"))
         }
+        // A failed gate still explains itself: the report is out before the exit status says no.
         return CommandOutcome(output: request.format == .json ? json : markdown,
-                              diagnostics: DiffCommand.deduplicated(report.diagnostics))
+                              diagnostics: pipeline.diagnostics,
+                              exitCode: request.failOn.fails(pipeline.findings) ? 1 : 0)
     }
 
     static func write(_ text: String, to url: URL) throws {

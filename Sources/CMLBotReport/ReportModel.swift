@@ -1,6 +1,7 @@
 import CMLBotCompare
 import CMLBotCore
 import CMLBotEvidence
+import CMLBotGates
 
 /// A revision as the report names it: the label the user typed and, for commits, the SHA.
 public struct RevisionInfo: Equatable, Sendable {
@@ -22,6 +23,8 @@ public struct ReportInput: Sendable {
     public var comparison: EvidenceComparison
     public var config: CMLBotConfig
     public var options: ReportOptions
+    /// Promotion rules applied to this comparison (empty when none are configured).
+    public var evaluations: [RuleEvaluation] = []
 
     public init(base: RevisionInfo, head: RevisionInfo, baseSnapshot: EvidenceSnapshot, headSnapshot: EvidenceSnapshot,
                 comparison: EvidenceComparison, config: CMLBotConfig, options: ReportOptions = ReportOptions()) {
@@ -59,6 +62,7 @@ public protocol ReportSection: Sendable {
 public enum ReportSectionRegistry {
     /// Order is the order in the report.
     public static let all: [any ReportSection.Type] = [
+        PromotionSection.self,
         MetricsSection.self,
         ParamsSection.self,
     ]

@@ -15,7 +15,7 @@ struct CMLBot: ParsableCommand {
         unreadable config), 64 usage error.
         """,
         version: cmlbotVersion,
-        subcommands: [ReportCommandCLI.self, Check.self, Metrics.self, Params.self]
+        subcommands: [ReportCommandCLI.self, Check.self, Gate.self, Metrics.self, Params.self]
     )
 }
 
@@ -102,10 +102,12 @@ struct ReportCommandCLI: ParsableCommand {
     var out: String?
     @Option(help: "What to print on stdout.") var format: ReportRequest.Format = .md
     @Option(help: "Decimal places for numbers (default 5).") var precision: Int = 5
+    @Option(help: "Exit 1 when a promotion gate fails at this level: error, warning or never.") var failOn: FailurePolicy = .error
     @OptionGroup var repository: RepositoryOptions
 
     func run() throws {
         var request = ReportRequest(workingDirectory: repository.workingDirectory)
+        request.failOn = failOn
         request.base = base
         if let head { request.head = head }
         request.outputDirectory = out
@@ -117,6 +119,29 @@ struct ReportCommandCLI: ParsableCommand {
 
 extension ReportRequest.Format: ExpressibleByArgument {}
 extension FailurePolicy: ExpressibleByArgument {}
+
+struct Gate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Promotion gates from .cmlbot.yml (thresholds, regressions, required evidence) on base → head.",
+        discussion: "Exit 1 when a rule fails at --fail-on level. --evidence writes a JSON record of the decision.")
+
+    @Option(help: ArgumentHelp("Base revision (default: `base` in .cmlbot.yml, else HEAD).", valueName: "REV")) var base: String?
+    @Option(help: ArgumentHelp("Head revision (default: the workspace).", valueName: "REV")) var head: String?
+    @Option(help: "Output: text, json, junit, codequality, sarif or github.") var format: String = "text"
+    @Option(help: "Exit 1 on failures of this severity or worse: error, warning or never.") var failOn: FailurePolicy = .error
+    @Option(help: ArgumentHelp("Write the decision record (JSON) to FILE.", valueName: "FILE")) var evidence: String?
+    @OptionGroup var repository: RepositoryOptions
+
+    func run() throws {
+        var request = GateRequest(workingDirectory: repository.workingDirectory)
+        request.base = base
+        if let head { request.head = head }
+        request.format = format
+        request.failOn = failOn
+        request.evidencePath = evidence
+        try Output.finish { try GateCommand.run(request) }
+    }
+}
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(

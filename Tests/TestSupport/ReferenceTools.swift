@@ -14,9 +14,18 @@ public enum ReferenceTools {
         return nil
     }
 
+    /// A pinned tool from scripts/test-tools.sh, by the env var its pin declares (`CMLBOT_DVC`, …):
+    /// the path; nil to skip; throws when required but missing.
+    public static func fromEnvironment(_ variable: String) throws -> String? {
+        if let path = ProcessInfo.processInfo.environment[variable], FileManager.default.isExecutableFile(atPath: path) { return path }
+        if required { throw Missing(tool: variable) }
+        return nil
+    }
+
     public struct Missing: Error, CustomStringConvertible {
         public var tool: String
-        public var description: String { "\(tool) is required (CMLBOT_REQUIRE_TOOLS=1) but not installed; run scripts/setup-system.sh --test" }
+        public init(tool: String) { self.tool = tool }
+        public var description: String { "\(tool) is required (CMLBOT_REQUIRE_TOOLS=1) but not found; make test installs it (scripts/setup-system.sh --test for Debian packages, eval \"$(scripts/test-tools.sh --env)\" for PyPI tools)" }
     }
 
     /// The tool's path; nil to skip; throws when required but missing.

@@ -1,0 +1,82 @@
+import CMLBotCompare
+import CMLBotCore
+import CMLBotEvidence
+import CMLBotGates
+import CMLBotReport
+import Foundation
+
+/// The stages `report` and `gate` share: two revisions → snapshots → comparison → promotion verdicts.
+struct ReviewPipeline {
+    let base: RevisionInfo
+    let head: RevisionInfo
+    let baseTree: FileTree
+    let headTree: FileTree
+    let config: CMLBotConfig
+    let baseSnapshot: EvidenceSnapshot
+    let headSnapshot: EvidenceSnapshot
+    let comparison: EvidenceComparison
+    let evaluations: [RuleEvaluation]
+    let diagnostics: [Diagnostic]
+
+    init(context: RepositoryContext, base baseSpec: String?, head headSpec: String) throws {
+        let (headTree, headInfo) = try context.tree(headSpec)
+        let config = try ConfigLoader.load(from: headTree)
+        let rules = try PromotionRules.parse(config.promotion, source: config.source ?? CMLBotConfig.fileName)
+        let (baseTree, baseInfo) = try context.tree(baseSpec ?? config.base ?? "HEAD")
+
+        let selection = EvidenceSelection(extraMetrics: config.metricsFiles, extraParams: config.paramsFiles)
+        let baseSnapshot = try EvidenceCollector.collect(baseTree, selection: selection)
+        let headSnapshot = try EvidenceCollector.collect(headTree, selection: selection)
+        let comparison = Comparator.compare(base: baseSnapshot, head: headSnapshot, config: config)
+
+        var diagnostics = baseSnapshot.diagnostics + headSnapshot.diagnostics
+        var evaluations: [RuleEvaluation] = []
+        if !rules.isEmpty {
+            let baseOutputs = try DVCOutputsReader.read(baseTree, diagnostics: &diagnostics)
+            let headOutputs = try DVCOutputsReader.read(headTree, diagnostics: &diagnostics)
+            evaluations = PromotionEvaluator.evaluate(rules, PromotionInput(
+                comparison: comparison, baseSnapshot: baseSnapshot, headSnapshot: headSnapshot,
+                headTree: headTree, baseOutputs: baseOutputs, headOutputs: headOutputs))
+        }
+        self.base = baseInfo
+        self.head = headInfo
+        self.baseTree = baseTree
+        self.headTree = headTree
+        self.config = config
+        self.baseSnapshot = baseSnapshot
+        self.headSnapshot = headSnapshot
+        self.comparison = comparison
+        self.evaluations = evaluations
+        self.diagnostics = DiffCommand.deduplicated(diagnostics)
+    }
+
+    var findings: [Finding] { evaluations.compactMap(\.finding).sortedForOutput() }
+
+    func reportInput(precision: Int) -> ReportInput {
+        var input = ReportInput(base: base, head: head, baseSnapshot: baseSnapshot, headSnapshot: headSnapshot,
+                                comparison: comparison, config: config, options: ReportOptions(precision: precision))
+        input.evaluations = evaluations
+        return input
+    }
+
+    /// SHA-256 of every file the decision read, per side: the evidence record's inputs.
+    func evidenceDigests() -> [EvidenceRecord.FileDigest] {
+        var out: [EvidenceRecord.FileDigest] = []
+        for (side, tree, snapshot) in [("base", baseTree, baseSnapshot), ("head", headTree, headSnapshot)] {
+            var paths = Set(snapshot.metrics.map(\.path) + snapshot.params.map(\.path) + snapshot.declarations.dvcFiles)
+            for dvcFile in snapshot.declarations.dvcFiles {
+                if let lock = RepoPath.join(RepoPath.parent(dvcFile), "dvc.lock"), ((try? tree.entry(at: lock)) ?? nil) != nil { paths.insert(lock) }
+            }
+            for path in paths.sorted(by: RepoPath.precedes) {
+                guard let data = try? tree.readFile(path) else { continue }
+                out.append(EvidenceRecord.FileDigest(side: side, path: path, sha256: Digest.hex(.sha256, data)))
+            }
+        }
+        return out
+    }
+
+    func configDigest() -> EvidenceRecord.FileDigest? {
+        guard let source = config.source, let data = try? headTree.readFile(source) else { return nil }
+        return EvidenceRecord.FileDigest(side: "head", path: source, sha256: Digest.hex(.sha256, data))
+    }
+}
