@@ -28,6 +28,9 @@ public struct ParamsDeclaration: Equatable, Sendable {
 public enum DVCProjectReader {
     /// DVC's default params file, shown whole by `dvc params diff` even when stages track only some keys.
     public static let defaultParamsFile = "params.yaml"
+    /// A `matrix:` multiplies its axes; past this many generated stages the stage is skipped with a
+    /// warning instead of exhausting memory on a hostile dvc.yaml.
+    public static let maximumGeneratedStages = 10_000
 
     /// Reads every `dvc.yaml` in `tree` (skipping unreadable ones with a warning).
     public static func read(_ tree: FileTree, diagnostics: inout [Diagnostic]) throws -> DVCDeclarations {
@@ -36,6 +39,8 @@ public enum DVCProjectReader {
         var metrics = Set<String>()
         var params: [String: Set<String>?] = [:]
 
+        // DVC's `_merge_params`: a file listed anywhere without keys is tracked whole, and then
+        // keys listed for it elsewhere add nothing.
         func addParams(_ file: String, _ keys: [String]?) {
             if let keys, case .some(.some(var existing)) = params[file] {
                 existing.formUnion(keys)
@@ -63,43 +68,61 @@ public enum DVCProjectReader {
                 continue
             }
             result.dvcFiles.append(dvcFile)
-            var context = TemplateContext(tree: tree, directory: dir, document: root)
+            var reader = PipelineReader(tree: tree, dvcFile: dvcFile, directory: dir, root: root)
             // Top-level metrics: and params: (paths relative to the dvc.yaml's folder, whole files).
             for entry in root["metrics"]?.arrayValue ?? [] {
-                if let path = pathEntry(entry, context: &context, dvcFile: dvcFile, tree: tree, diagnostics: &diagnostics),
-                   let joined = RepoPath.join(dir, path) { metrics.insert(joined) }
+                if let path = reader.topLevelPath(entry, in: dir) { metrics.insert(path) }
             }
             for entry in root["params"]?.arrayValue ?? [] {
-                if let path = pathEntry(entry, context: &context, dvcFile: dvcFile, tree: tree, diagnostics: &diagnostics),
-                   let joined = RepoPath.join(dir, path) { addParams(joined, nil) }
+                if let path = reader.topLevelPath(entry, in: dir) { addParams(path, nil) }
             }
             for (name, stageValue) in root["stages"]?.objectValue?.pairs ?? [] {
                 guard let stage = stageValue.objectValue else { continue }
-                for (stageBody, bindings) in expand(stage: stage, name: name, context: &context, dvcFile: dvcFile, tree: tree, diagnostics: &diagnostics) {
-                    var scoped = context
+                for (body, bindings) in reader.expand(stage: stage, name: name) {
+                    var scoped = reader.context
                     scoped.bindings = bindings
+                    // As DVC: wdir is resolved first, then the stage's own vars are loaded from it.
                     var wdir = dir
-                    if let w = stageBody["wdir"]?.stringValue, let resolved = scoped.interpolate(w), let joined = RepoPath.join(dir, resolved) {
+                    if let w = body["wdir"]?.stringValue {
+                        guard let resolved = scoped.interpolate(w) else {
+                            reader.warn("stage '\(name)': cannot resolve wdir '\(w)' (unknown template variable); stage skipped")
+                            continue
+                        }
+                        guard let joined = RepoPath.join(dir, resolved) else {
+                            reader.warn("stage '\(name)': wdir '\(resolved)' points outside the repository; stage skipped")
+                            continue
+                        }
                         wdir = joined
                     }
-                    for entry in stageBody["metrics"]?.arrayValue ?? [] {
-                        if let path = pathEntry(entry, context: &scoped, dvcFile: dvcFile, tree: tree, diagnostics: &diagnostics),
-                           let joined = RepoPath.join(wdir, path) { metrics.insert(joined) }
+                    if let vars = body["vars"]?.arrayValue { scoped.addVars(vars, relativeTo: wdir) }
+                    for entry in body["metrics"]?.arrayValue ?? [] {
+                        if let path = reader.path(entry, in: wdir, context: &scoped) { metrics.insert(path) }
                     }
-                    for entry in stageBody["params"]?.arrayValue ?? [] {
+                    for entry in body["params"]?.arrayValue ?? [] {
                         switch entry {
                         case .string(let key):
                             // A bare key refers to the default params file in the stage's working dir.
-                            if let file = RepoPath.join(wdir, defaultParamsFile), let k = scoped.interpolate(key) { addParams(file, [k]) }
+                            guard let k = reader.resolve(key, context: &scoped), let file = RepoPath.join(wdir, defaultParamsFile) else { continue }
+                            addParams(file, [k])
                         case .object(let files):
                             for (file, keysValue) in files.pairs {
-                                guard let fileName = scoped.interpolate(file), let joined = RepoPath.join(wdir, fileName) else { continue }
-                                var keys: [String] = []
-                                for k in keysValue.arrayValue ?? [] {
-                                    if let text = k.stringValue, let resolved = scoped.interpolate(text) { keys.append(resolved) }
+                                guard let joined = reader.path(.string(file), in: wdir, context: &scoped) else { continue }
+                                guard keysValue == .null || keysValue.arrayValue != nil else {
+                                    reader.warn("stage '\(name)': params of '\(file)' must be a list of keys; entry skipped")
+                                    continue
                                 }
-                                // `- file.yaml:` with no keys (or an empty list) tracks the whole file.
-                                addParams(joined, keys.isEmpty ? nil : keys)
+                                let listed = keysValue.arrayValue ?? []
+                                if listed.isEmpty {
+                                    // `- file.yaml:` with no keys (null or an empty list) tracks the
+                                    // whole file: DVC's `_merge_params` treats any falsy key list so.
+                                    addParams(joined, nil)
+                                    continue
+                                }
+                                var keys: [String] = []
+                                for k in listed {
+                                    if let text = k.stringValue, let resolved = reader.resolve(text, context: &scoped) { keys.append(resolved) }
+                                }
+                                if !keys.isEmpty { addParams(joined, keys) }
                             }
                         default:
                             break
@@ -107,60 +130,120 @@ public enum DVCProjectReader {
                     }
                 }
             }
+            diagnostics += reader.diagnostics
         }
         if try tree.entry(at: defaultParamsFile)?.kind == .file {
             params[defaultParamsFile] = .some(nil)
         }
         result.metrics = metrics.sorted(by: RepoPath.precedes)
-        result.params = params.keys.sorted(by: RepoPath.precedes).map { file in
-            ParamsDeclaration(path: file, keys: params[file]!.map { $0.sorted(by: RepoPath.precedes) })
+        result.params = params.sorted { RepoPath.precedes($0.key, $1.key) }.map { file, keys in
+            ParamsDeclaration(path: file, keys: keys.map { $0.sorted(by: RepoPath.precedes) })
         }
         return result
     }
+}
 
-    /// A `metrics:`/`params:` entry: `path` or `{path: {cache: false, ...}}`.
-    private static func pathEntry(_ entry: Value, context: inout TemplateContext, dvcFile: String, tree: FileTree, diagnostics: inout [Diagnostic]) -> String? {
+/// One dvc.yaml being read: its template context and the warnings it produced.
+private struct PipelineReader {
+    let tree: FileTree
+    let dvcFile: String
+    var context: TemplateContext
+    var diagnostics: [Diagnostic] = []
+
+    init(tree: FileTree, dvcFile: String, directory: String, root: OrderedObject) {
+        self.tree = tree
+        self.dvcFile = dvcFile
+        context = TemplateContext(tree: tree, directory: directory, document: root)
+    }
+
+    mutating func warn(_ message: String) {
+        diagnostics.append(.warning(path: dvcFile, revision: tree.label, message))
+    }
+
+    /// `text` with its `${...}` resolved, or nil with a warning.
+    mutating func resolve(_ text: String, context: inout TemplateContext) -> String? {
+        guard let resolved = context.interpolate(text) else {
+            warn("cannot resolve '\(text)' (unknown template variable, or not a string, number or bool); entry skipped")
+            return nil
+        }
+        return resolved
+    }
+
+    /// A `metrics:`/`params:` entry (`path` or `{path: {cache: false, ...}}`) as a repository path.
+    mutating func path(_ entry: Value, in directory: String, context: inout TemplateContext) -> String? {
         let raw: String?
         switch entry {
         case .string(let s): raw = s
         case .object(let o): raw = o.keys.first
         default: raw = nil
         }
-        guard let raw else { return nil }
-        guard let resolved = context.interpolate(raw) else {
-            diagnostics.append(.warning(path: dvcFile, revision: tree.label, "cannot resolve '\(raw)' (unknown template variable); entry skipped"))
+        guard let raw, let resolved = resolve(raw, context: &context) else { return nil }
+        guard let joined = RepoPath.join(directory, resolved), !joined.isEmpty else {
+            warn("'\(resolved)' points outside the repository; entry skipped")
             return nil
         }
-        return resolved
+        return joined
+    }
+
+    /// `path(_:in:context:)` with the file's own (top-level) context.
+    mutating func topLevelPath(_ entry: Value, in directory: String) -> String? {
+        var own = context
+        defer { context = own }
+        return path(entry, in: directory, context: &own)
     }
 
     /// A stage, or the stages a `foreach:`/`matrix:` generates, each with its template bindings.
-    private static func expand(stage: OrderedObject, name: String, context: inout TemplateContext, dvcFile: String,
-                               tree: FileTree, diagnostics: inout [Diagnostic]) -> [(OrderedObject, [String: Value])] {
-        if let foreach = stage["foreach"], let body = stage["do"]?.objectValue {
+    mutating func expand(stage: OrderedObject, name: String) -> [(OrderedObject, [String: Value])] {
+        if let foreach = stage["foreach"] {
+            guard let body = stage["do"]?.objectValue else {
+                warn("stage '\(name)': foreach without a do: mapping; stage skipped")
+                return []
+            }
             var items = foreach
-            if case .string(let ref) = foreach, let value = context.lookupExpression(ref) { items = value }
+            if case .string(let ref) = foreach {
+                guard let value = context.lookupExpression(ref) else {
+                    warn("stage '\(name)': cannot resolve foreach '\(ref)'; stage skipped")
+                    return []
+                }
+                items = value
+            }
             switch items {
             case .array(let list):
                 return list.map { (body, ["item": $0]) }
             case .object(let dict):
                 return dict.pairs.map { (body, ["item": $0.value, "key": .string($0.key)]) }
             default:
-                diagnostics.append(.warning(path: dvcFile, revision: tree.label, "stage '\(name)': cannot expand foreach; stage skipped"))
+                warn("stage '\(name)': foreach needs a list or a mapping; stage skipped")
                 return []
             }
         }
         if let matrix = stage["matrix"]?.objectValue {
-            var combos: [[String: Value]] = [[:]]
+            // DVC: `item` maps each axis to its value; `key` is the generated name's suffix, the
+            // values joined by "-" (a list or mapping value shows as axis name + index).
+            var combos: [(item: OrderedObject, key: [String])] = [(OrderedObject(), [])]
             for (axis, values) in matrix.pairs {
                 var list = values.arrayValue
                 if list == nil, case .string(let ref) = values { list = context.lookupExpression(ref)?.arrayValue }
-                guard let list else { return [] }
-                combos = combos.flatMap { combo in list.map { var c = combo; c[axis] = $0; return c } }
+                guard let list else {
+                    warn("stage '\(name)': matrix axis '\(axis)' is not a list; stage skipped")
+                    return []
+                }
+                guard combos.count * list.count <= DVCProjectReader.maximumGeneratedStages else {
+                    warn("stage '\(name)': matrix generates more than \(DVCProjectReader.maximumGeneratedStages) stages; stage skipped")
+                    return []
+                }
+                combos = combos.flatMap { combo in
+                    list.enumerated().map { index, value in
+                        var item = combo.item
+                        item[axis] = value
+                        let fragment = value.isScalar ? TemplateContext.text(value) ?? "" : "\(axis)\(index)"
+                        return (item, combo.key + [fragment])
+                    }
+                }
             }
             var body = stage
             body["matrix"] = nil
-            return combos.map { (body, ["item": .object(OrderedObject($0.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }))]) }
+            return combos.map { (body, ["item": .object($0.item), "key": .string($0.key.joined(separator: "-"))]) }
         }
         return [(stage, [:])]
     }
@@ -185,23 +268,40 @@ struct TemplateContext {
     private mutating func loadGlobals() {
         guard !loaded else { return }
         loaded = true
-        var sources: [Value] = []
         if let path = RepoPath.join(directory, DVCProjectReader.defaultParamsFile),
-           let data = try? tree.readFile(path), let value = try? YAMLLoader.parse(data) { sources.append(value) }
-        for entry in document["vars"]?.arrayValue ?? [] {
+           let data = try? tree.readFile(path), let value = try? YAMLLoader.parse(data) {
+            merge(value)
+        }
+        addVars(document["vars"]?.arrayValue ?? [], relativeTo: directory)
+    }
+
+    /// A `vars:` list: inline mappings, `file.yaml`, or `file.yaml:key1,key2` (those top-level keys
+    /// only), files relative to `directory`.
+    mutating func addVars(_ entries: [Value], relativeTo directory: String) {
+        loadGlobals()
+        for entry in entries {
             switch entry {
-            case .object: sources.append(entry)
-            case .string(let file):
-                // `file.yaml` or `file.yaml:key1,key2`
-                let name = String(file.split(separator: ":", maxSplits: 1).first ?? "")
-                if let path = RepoPath.join(directory, name), let data = try? tree.readFile(path),
-                   let value = try? FormatRegistry.format(forPath: path).parse(data) { sources.append(value) }
-            default: break
+            case .object:
+                merge(entry)
+            case .string(let spec):
+                let parts = spec.split(separator: ":", maxSplits: 1).map(String.init)
+                guard let name = parts.first, let path = RepoPath.join(directory, name),
+                      let data = try? tree.readFile(path), let value = try? FormatRegistry.format(forPath: path).parse(data),
+                      let object = value.objectValue else { continue }
+                if parts.count == 2 {
+                    let keys = parts[1].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                    merge(.object(OrderedObject(keys.compactMap { key in object[key].map { (key, $0) } })))
+                } else {
+                    merge(value)
+                }
+            default:
+                break
             }
         }
-        for source in sources {
-            for (k, v) in source.objectValue?.pairs ?? [] { globals[k] = v }
-        }
+    }
+
+    private mutating func merge(_ value: Value) {
+        for (k, v) in value.objectValue?.pairs ?? [] { globals[k] = v }
     }
 
     /// `${a.b}` as a value (for `foreach: ${list}`), or nil.
@@ -211,9 +311,11 @@ struct TemplateContext {
         return lookup(String(trimmed.dropFirst(2).dropLast()).trimmingCharacters(in: .whitespaces))
     }
 
-    mutating func lookup(_ dotted: String) -> Value? {
-        let parts = dotted.split(separator: ".").map(String.init)
-        guard let head = parts.first else { return nil }
+    /// `a.b.0` or `a.b[0]` (DVC normalises brackets to dots).
+    mutating func lookup(_ expression: String) -> Value? {
+        let dotted = expression.replacingOccurrences(of: "[", with: ".").replacingOccurrences(of: "]", with: "")
+        let parts = dotted.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        guard let head = parts.first, !head.isEmpty else { return nil }
         var value: Value?
         if let bound = bindings[head] { value = bound } else { loadGlobals(); value = globals[head] }
         for part in parts.dropFirst() {
@@ -224,19 +326,34 @@ struct TemplateContext {
         return value
     }
 
-    /// Replaces every `${expr}` in `text`; nil when one cannot be resolved.
+    /// Replaces every `${expr}` in `text`; nil when one cannot be resolved or is a list or mapping
+    /// (DVC: "Cannot interpolate data of type"). `\${` stays a literal `${`.
     mutating func interpolate(_ text: String) -> String? {
         guard text.contains("${") else { return text }
         var out = ""
         var rest = Substring(text)
         while let open = rest.range(of: "${") {
+            if open.lowerBound > rest.startIndex, rest[rest.index(before: open.lowerBound)] == "\\" {
+                out += rest[..<rest.index(before: open.lowerBound)] + "${"
+                rest = rest[open.upperBound...]
+                continue
+            }
             out += rest[..<open.lowerBound]
             guard let close = rest[open.upperBound...].firstIndex(of: "}") else { return nil }
             let expr = rest[open.upperBound..<close].trimmingCharacters(in: .whitespaces)
-            guard let value = lookup(expr), value.isScalar else { return nil }
-            out += PythonFormat.str(value)
+            guard let value = lookup(expr), let piece = Self.text(value) else { return nil }
+            out += piece
             rest = rest[rest.index(after: close)...]
         }
         return out + rest
+    }
+
+    /// DVC's `to_str`: `str()` of the value, except that bools print as `true`/`false`.
+    static func text(_ value: Value) -> String? {
+        switch value {
+        case .bool(let b): return b ? "true" : "false"
+        case .array, .object: return nil
+        default: return PythonFormat.str(value)
+        }
     }
 }

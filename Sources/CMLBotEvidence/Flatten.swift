@@ -14,7 +14,8 @@ public struct FlatValues: Equatable, Sendable {
     public var isEmpty: Bool { entries.isEmpty }
 
     public enum Mode: Sendable {
-        /// Metrics: lists and nulls are dropped, as DVC drops them (with a warning from us).
+        /// Metrics: only numbers, bools and strings count, as in DVC's `_extract_metrics`; lists,
+        /// nulls and dates are dropped (DVC drops them silently, cmlbot warns).
         case metrics
         /// Params: lists are kept whole (DVC shows their Python repr); nulls read as missing.
         case params
@@ -25,26 +26,47 @@ public struct FlatValues: Equatable, Sendable {
         var dropped: [String] = []
         var duplicates: [String] = []
         switch value {
+        case _ where isFalsy(value):
+            // DVC loads every file as `parse(text) or {}`: a top-level 0, false, "", [] or null is
+            // an empty file to it.
+            break
         case .object(let object):
             walk(object, prefix: "", mode: mode, into: &flat.entries, dropped: &dropped, duplicates: &duplicates)
         case .array:
             if mode == .metrics {
                 diagnostics.append(.warning(path: path, revision: revision, "the file holds a list, not a mapping of metric names to values; no metrics read (DVC shows nothing for it either)"))
+            } else {
+                // DVC's params diff shows a top-level list as one row with an empty name.
+                flat.entries[""] = value
             }
-        case .null:
-            break
+        case .date where mode == .metrics:
+            dropped.append("")
         default:
             // A bare scalar becomes one row with an empty name, as in DVC.
             flat.entries[""] = value
         }
         if !dropped.isEmpty {
             let shown = dropped.prefix(5).map { "'\($0)'" }.joined(separator: ", ") + (dropped.count > 5 ? " and \(dropped.count - 5) more" : "")
-            diagnostics.append(.warning(path: path, revision: revision, "skipped \(dropped.count) value(s) that are lists or null: \(shown) (DVC drops these silently; the report lists them)"))
+            diagnostics.append(.warning(path: path, revision: revision, "skipped \(dropped.count) value(s) that are lists, nulls or dates, not metrics: \(shown) (DVC drops these silently; the report lists them)"))
         }
         if !duplicates.isEmpty {
             diagnostics.append(.warning(path: path, revision: revision, "key \(duplicates.map { "'\($0)'" }.joined(separator: ", ")) is written both nested and dotted; kept the first (DVC fails on this file with 'duplicated key')"))
         }
         return flat
+    }
+
+    /// Python's truthiness for what a loader returns at the top level.
+    static func isFalsy(_ value: Value) -> Bool {
+        switch value {
+        case .null: return true
+        case .bool(let b): return !b
+        case .int(let i): return i == 0
+        case .double(let d): return d == 0
+        case .string(let s): return s.isEmpty
+        case .array(let a): return a.isEmpty
+        case .object(let o): return o.isEmpty
+        case .bigInt, .date: return false
+        }
     }
 
     private static func walk(_ object: OrderedObject, prefix: String, mode: Mode, into out: inout OrderedObject,
@@ -56,7 +78,7 @@ public struct FlatValues: Equatable, Sendable {
                 walk(child, prefix: flatKey, mode: mode, into: &out, dropped: &dropped, duplicates: &duplicates)
             case .null:
                 if mode == .metrics { dropped.append(flatKey) }
-            case .array where mode == .metrics:
+            case .array where mode == .metrics, .date where mode == .metrics:
                 dropped.append(flatKey)
             default:
                 if out[flatKey] != nil { duplicates.append(flatKey) } else { out[flatKey] = value }

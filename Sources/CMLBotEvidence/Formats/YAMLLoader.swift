@@ -1,232 +1,811 @@
 import CMLBotCore
+import CYaml
 import Foundation
-import Yams
 
-/// YAML read the way DVC reads it: ruamel.yaml with YAML 1.2 core-schema scalars. So `1e-4` is a
-/// float, `yes`/`on` are strings, `0o17` is 15, `1_000` is 1000, `2020-01-01` is a date. libyaml
-/// (through Yams) does the parsing; the scalar typing is ours, because Yams follows YAML 1.1.
+/// YAML read the way DVC 3 reads it: `ruamel.yaml` `YAML(typ="safe")` (the pure-Python loader, YAML
+/// 1.2 core schema). So `1e-4` is a float, `yes`/`on` are strings, `0o17` is 15 and `017` is 17,
+/// `1_000` is 1000, `2020-01-01` is a date, duplicate keys and tabs outside quotes are errors.
+///
+/// libyaml produces the events; composing and typing are ours. Yams' composer is not used because it
+/// hashes mapping keys to find duplicates, and a key that is an alias of an alias bomb ("billion
+/// laughs") takes exponential time to hash. Here every alias is charged its expanded size, so a bomb
+/// fails fast, and later consumers (flattening, `repr`) never see more than `maximumNodes` nodes.
 public enum YAMLLoader {
-    /// Upper bound on nodes produced, so alias bombs ("billion laughs") fail instead of eating memory.
+    /// Upper bound on nodes produced (aliases counted at their expanded size).
     public static let maximumNodes = 2_000_000
+    /// Deeper documents are rejected; ruamel itself fails (RecursionError) at a few hundred levels.
     public static let maximumDepth = 512
-
-    private static let plainTag = Tag.Name(rawValue: "tag:cmlbot,2026:plain")
-    // Every plain scalar resolves to our marker tag; quoted ones and explicit `!!tags` keep theirs.
-    private static let resolver: Resolver = (try? Resolver.basic.appending(plainTag, "^")) ?? .basic
 
     public static func parse(_ data: Data) throws -> Value {
         guard let text = String(validating: data, as: UTF8.self) else {
             throw FormatError(format: "YAML", reason: "file is not valid UTF-8 text")
         }
-        if text.utf8.contains(0) { throw FormatError(format: "YAML", reason: "file contains NUL bytes (binary?)") }
-        let node: Node?
-        do {
-            node = try Yams.compose(yaml: text, resolver)
-        } catch let error as YamlError {
-            throw Self.formatError(error)
-        } catch {
-            throw FormatError(format: "YAML", reason: "\(error)")
-        }
-        guard let node else { return .null }  // an empty document, as ruamel's load gives None
-        var budget = maximumNodes
-        return try convert(node, depth: 0, budget: &budget)
-    }
-
-    private static func formatError(_ error: YamlError) -> FormatError {
-        switch error {
-        case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _), let .composer(context, problem, mark, _):
-            let what = [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
-            return FormatError(format: "YAML", line: mark.line, column: mark.column, reason: what)
-        case let .duplicatedKeysInMapping(duplicates, context):
-            return FormatError(format: "YAML", line: context.mark.line, column: context.mark.column,
-                               reason: "duplicate key \(duplicates.map { "'\($0)'" }.joined(separator: ", "))")
-        default:
-            return FormatError(format: "YAML", reason: "\(error)".split(separator: "\n").first.map(String.init) ?? "parse error")
+        // libyaml's marks count characters after a leading byte-order mark, as ruamel's Reader strips one.
+        var scalars = Array(text.unicodeScalars)
+        if scalars.first == "\u{FEFF}" { scalars.removeFirst() }
+        try checkCharacters(scalars)
+        if data.isEmpty { return .null }
+        return try data.withUnsafeBytes { raw -> Value in
+            guard var base = raw.bindMemory(to: UInt8.self).baseAddress else { return .null }
+            var count = raw.count
+            // libyaml skips a BOM only when it detects the encoding itself, and then counts it as a
+            // column, which misaligns the first line's indentation; drop it here instead.
+            if count >= 3, base[0] == 0xEF, base[1] == 0xBB, base[2] == 0xBF { base += 3; count -= 3 }
+            let composer = YAMLComposer()
+            try composer.start(input: base, count: count)
+            let value = try composer.composeSingleDocument()
+            if scalars.contains("\t") { try composer.checkTabs(scalars) }
+            return value
         }
     }
 
-    private static func convert(_ node: Node, depth: Int, budget: inout Int) throws -> Value {
-        budget -= 1
-        guard budget > 0 else { throw FormatError(format: "YAML", reason: "document expands to more than \(maximumNodes) nodes (alias bomb?)") }
-        guard depth < maximumDepth else { throw FormatError(format: "YAML", reason: "nesting deeper than \(maximumDepth) levels") }
-        switch node {
-        case .scalar(let scalar):
-            return scalarValue(scalar)
-        case .alias:
-            // Yams resolves aliases to their anchored nodes while composing; a leftover alias is unknown.
-            throw FormatError(format: "YAML", line: node.mark?.line, reason: "unresolved alias")
-        case .sequence(let sequence):
-            var items: [Value] = []
-            items.reserveCapacity(sequence.count)
-            for child in sequence { items.append(try convert(child, depth: depth + 1, budget: &budget)) }
-            return .array(items)
-        case .mapping(let mapping):
-            var object = OrderedObject()
-            var merged: [OrderedObject] = []
-            for (keyNode, valueNode) in mapping {
-                if case .scalar(let k) = keyNode, k.string == "<<", k.style == .plain {
-                    // YAML merge keys, which ruamel honours: explicit keys win over merged ones.
-                    let source = try convert(valueNode, depth: depth + 1, budget: &budget)
-                    if let o = source.objectValue { merged.append(o) }
-                    if let list = source.arrayValue { merged.append(contentsOf: list.compactMap(\.objectValue)) }
-                    continue
-                }
-                let key = try keyString(keyNode, depth: depth, budget: &budget)
-                object[key] = try convert(valueNode, depth: depth + 1, budget: &budget)
+    /// ruamel's Reader refuses these code points before parsing (`unacceptable character`): C0
+    /// controls other than tab/LF/CR, DEL, C1 controls other than NEL, surrogates, U+FFFE/U+FFFF.
+    static func checkCharacters(_ scalars: [Unicode.Scalar]) throws {
+        var line = 1, column = 1
+        for s in scalars {
+            let v = s.value
+            let ok = v == 0x09 || v == 0x0A || v == 0x0D || (0x20...0x7E).contains(v) || v == 0x85
+                || (0xA0...0xD7FF).contains(v) || (0xE000...0xFFFD).contains(v) || v >= 0x10000
+            if !ok {
+                let hex = String(v, radix: 16, uppercase: false)
+                let code = String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+                throw FormatError(format: "YAML", line: line, column: column,
+                                  reason: "unacceptable character #x\(code)" + (v == 0 ? " (a binary file?)" : ""))
             }
-            for source in merged {
-                for (k, v) in source.pairs where object[k] == nil { object[k] = v }
+            if v == 0x0A { line += 1; column = 1 } else { column += 1 }
+        }
+    }
+}
+
+// MARK: - Composer
+
+/// One libyaml parser over one buffer, turned into `Value`s with ruamel's semantics.
+private final class YAMLComposer {
+    private let parser: UnsafeMutablePointer<yaml_parser_t>
+    private let event: UnsafeMutablePointer<yaml_event_t>
+    private var anchors: [String: Composed] = [:]
+    private var budget = YAMLLoader.maximumNodes
+    /// Character ranges in which ruamel accepts tabs: quoted and block scalars, flow collections.
+    private var tabSafe: [Range<Int>] = []
+    /// Character ranges of plain scalars, where a `#` is text, not a comment.
+    private var plainSpans: [Range<Int>] = []
+    private var flowStarts: [Int] = []
+
+    struct Composed {
+        var value: Value
+        /// Nodes in the value once aliases are expanded.
+        var size: Int
+        /// Nesting levels below and including this node.
+        var height: Int
+        var tag: ResolvedTag?
+        var mark: Mark
+    }
+
+    typealias Mark = YAMLMark
+
+    /// What an untagged or tagged scalar resolved to, for the cases that matter beyond its value.
+    enum ResolvedTag { case merge, valueIndicator }
+
+    private var initialized = false
+
+    init() {
+        // Heap-allocated: libyaml keeps pointers into its parser struct, which must not move.
+        parser = .allocate(capacity: 1)
+        event = .allocate(capacity: 1)
+    }
+
+    /// `input` must stay valid until composing is done (the caller holds the bytes).
+    func start(input: UnsafePointer<UInt8>, count: Int) throws {
+        guard yaml_parser_initialize(parser) == 1 else {
+            throw FormatError(format: "YAML", reason: "cannot initialise the YAML parser (out of memory)")
+        }
+        initialized = true
+        yaml_parser_set_encoding(parser, YAML_UTF8_ENCODING)
+        yaml_parser_set_input_string(parser, input, count)
+    }
+
+    deinit {
+        if initialized { yaml_parser_delete(parser) }
+        parser.deallocate()
+        event.deallocate()
+    }
+
+    // MARK: Events
+
+    struct Event {
+        var type: yaml_event_type_t
+        var anchor: String?
+        var tag: String?
+        var value: String = ""
+        var plain = false
+        var flow = false
+        var start: Mark
+        var end: Mark
+    }
+
+    private func next() throws -> Event {
+        guard yaml_parser_parse(parser, event) == 1 else { throw parserError() }
+        defer { yaml_event_delete(event) }
+        let e = event.pointee
+        var out = Event(type: e.type, start: Self.mark(e.start_mark), end: Self.mark(e.end_mark))
+        switch e.type {
+        case YAML_ALIAS_EVENT:
+            out.anchor = Self.string(e.data.alias.anchor)
+        case YAML_SCALAR_EVENT:
+            let s = e.data.scalar
+            out.anchor = Self.string(s.anchor)
+            out.tag = Self.string(s.tag)
+            out.plain = s.style == YAML_PLAIN_SCALAR_STYLE
+            if let p = s.value {
+                let bytes = UnsafeBufferPointer(start: p, count: s.length)
+                guard let text = String(validating: bytes, as: UTF8.self) else {
+                    throw FormatError(format: "YAML", line: out.start.line, column: out.start.column, reason: "scalar is not valid UTF-8")
+                }
+                out.value = text
+            }
+        case YAML_SEQUENCE_START_EVENT:
+            out.anchor = Self.string(e.data.sequence_start.anchor)
+            out.tag = Self.string(e.data.sequence_start.tag)
+            out.flow = e.data.sequence_start.style == YAML_FLOW_SEQUENCE_STYLE
+        case YAML_MAPPING_START_EVENT:
+            out.anchor = Self.string(e.data.mapping_start.anchor)
+            out.tag = Self.string(e.data.mapping_start.tag)
+            out.flow = e.data.mapping_start.style == YAML_FLOW_MAPPING_STYLE
+        default:
+            break
+        }
+        return out
+    }
+
+    private static func string(_ p: UnsafeMutablePointer<yaml_char_t>?) -> String? {
+        guard let p else { return nil }
+        return String(cString: p)
+    }
+
+    private static func mark(_ m: yaml_mark_t) -> Mark {
+        Mark(index: Int(m.index), line: Int(m.line) + 1, column: Int(m.column) + 1)
+    }
+
+    private func parserError() -> FormatError {
+        let p = parser.pointee
+        let problem = p.problem.map { String(cString: $0) } ?? "syntax error"
+        let context = p.context.map { String(cString: $0) }
+        let m = p.problem_mark
+        let reason = [context, problem].compactMap { $0 }.joined(separator: ": ")
+        return FormatError(format: "YAML", line: Int(m.line) + 1, column: Int(m.column) + 1, reason: reason)
+    }
+
+    private func error(_ mark: Mark, _ reason: String) -> FormatError {
+        FormatError(format: "YAML", line: mark.line, column: mark.column, reason: reason)
+    }
+
+    // MARK: Documents
+
+    /// `YAML.load`: one document (an empty stream is None); a second document is an error.
+    func composeSingleDocument() throws -> Value {
+        var e = try next()
+        guard e.type == YAML_STREAM_START_EVENT else { throw error(e.start, "expected the start of a YAML stream") }
+        e = try next()
+        if e.type == YAML_STREAM_END_EVENT { return .null }
+        guard e.type == YAML_DOCUMENT_START_EVENT else { throw error(e.start, "expected a document") }
+        let root = try compose(try next(), depth: 0)
+        e = try next()
+        guard e.type == YAML_DOCUMENT_END_EVENT else { throw error(e.start, "expected the end of the document") }
+        e = try next()
+        guard e.type == YAML_STREAM_END_EVENT else {
+            throw error(e.start, "expected a single document in the stream, but found another document (DVC reads only single-document files)")
+        }
+        if let tag = root.tag { throw constructorError(tag, root.mark) }
+        return root.value
+    }
+
+    private func constructorError(_ tag: ResolvedTag, _ mark: Mark) -> FormatError {
+        let name = tag == .merge ? "tag:yaml.org,2002:merge" : "tag:yaml.org,2002:value"
+        return error(mark, "could not determine a constructor for the tag '\(name)'")
+    }
+
+    private func charge(_ size: Int, height: Int, depth: Int, at mark: Mark) throws {
+        budget -= size
+        guard budget >= 0 else {
+            throw error(mark, "document expands to more than \(YAMLLoader.maximumNodes) nodes (an alias bomb?)")
+        }
+        guard depth + height <= YAMLLoader.maximumDepth else {
+            throw error(mark, "nesting deeper than \(YAMLLoader.maximumDepth) levels")
+        }
+    }
+
+    private func compose(_ e: Event, depth: Int) throws -> Composed {
+        switch e.type {
+        case YAML_ALIAS_EVENT:
+            guard let name = e.anchor, var target = anchors[name] else {
+                throw error(e.start, "found undefined alias '\(e.anchor ?? "")'")
+            }
+            try charge(target.size, height: target.height, depth: depth, at: e.start)
+            target.mark = e.start
+            return target
+        case YAML_SCALAR_EVENT:
+            try charge(1, height: 1, depth: depth, at: e.start)
+            if e.plain { plainSpans.append(e.start.index..<e.end.index) } else { tabSafe.append(e.start.index..<e.end.index) }
+            let composed = try scalar(e)
+            if let anchor = e.anchor { anchors[anchor] = composed }
+            return composed
+        case YAML_SEQUENCE_START_EVENT:
+            try charge(1, height: 1, depth: depth, at: e.start)
+            var items: [Value] = []
+            var size = 1, height = 1
+            var inner = try next()
+            while inner.type != YAML_SEQUENCE_END_EVENT {
+                let child = try compose(inner, depth: depth + 1)
+                if let tag = child.tag { throw constructorError(tag, child.mark) }
+                items.append(child.value)
+                size += child.size
+                height = max(height, child.height + 1)
+                inner = try next()
+            }
+            if e.flow { tabSafe.append(e.start.index..<inner.end.index) }
+            let value = try sequenceValue(items, tag: e.tag, mark: e.start)
+            let composed = Composed(value: value, size: size, height: height, mark: e.start)
+            if let anchor = e.anchor { anchors[anchor] = composed }
+            return composed
+        case YAML_MAPPING_START_EVENT:
+            try charge(1, height: 1, depth: depth, at: e.start)
+            var pairs: [(key: Composed, value: Composed)] = []
+            var size = 1, height = 1
+            var inner = try next()
+            while inner.type != YAML_MAPPING_END_EVENT {
+                let key = try compose(inner, depth: depth + 1)
+                let value = try compose(try next(), depth: depth + 1)
+                if let tag = value.tag { throw constructorError(tag, value.mark) }
+                pairs.append((key, value))
+                size += key.size + value.size
+                height = max(height, key.height + 1, value.height + 1)
+                inner = try next()
+            }
+            if e.flow { tabSafe.append(e.start.index..<inner.end.index) }
+            guard e.tag == nil || e.tag == "!" || e.tag == "tag:yaml.org,2002:map" else {
+                throw unsupportedTag(e.tag ?? "", kind: "mapping", mark: e.start)
+            }
+            let composed = Composed(value: try mappingValue(pairs, mark: e.start), size: size, height: height, mark: e.start)
+            if let anchor = e.anchor { anchors[anchor] = composed }
+            return composed
+        default:
+            throw error(e.start, "unexpected YAML event")
+        }
+    }
+
+    private func unsupportedTag(_ tag: String, kind: String, mark: Mark) -> FormatError {
+        switch tag {
+        case "tag:yaml.org,2002:set", "tag:yaml.org,2002:pairs", "tag:yaml.org,2002:binary":
+            return error(mark, "the tag '\(tag)' is not supported by cmlbot")
+        case "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool",
+             "tag:yaml.org,2002:null", "tag:yaml.org,2002:timestamp":
+            return error(mark, "expected a scalar node, but found \(kind)")
+        case "tag:yaml.org,2002:map", "tag:yaml.org,2002:omap", "tag:yaml.org,2002:seq":
+            return error(mark, "the tag '\(tag)' does not fit a \(kind)")
+        default:
+            return error(mark, "could not determine a constructor for the tag '\(tag)'")
+        }
+    }
+
+    // MARK: Collections
+
+    private func sequenceValue(_ items: [Value], tag: String?, mark: Mark) throws -> Value {
+        switch tag {
+        case nil, "!", "tag:yaml.org,2002:seq":
+            return .array(items)
+        case "tag:yaml.org,2002:omap":
+            // An ordered map written as a list of one-pair mappings; Python builds an ordered dict.
+            var object = OrderedObject()
+            for item in items {
+                guard let pair = item.objectValue, pair.count == 1, let key = pair.keys.first, let value = pair[key] else {
+                    throw error(mark, "while constructing an ordered map: expected a mapping of length 1")
+                }
+                guard object[key] == nil else { throw error(mark, "while constructing an ordered map: duplicate key '\(key)'") }
+                object[key] = value
             }
             return .object(object)
+        default:
+            throw unsupportedTag(tag ?? "", kind: "sequence", mark: mark)
         }
     }
 
-    /// Mapping keys become strings as Python would print them in a flattened key (`1` → "1", `true` → "True").
-    private static func keyString(_ node: Node, depth: Int, budget: inout Int) throws -> String {
-        let value = try convert(node, depth: depth + 1, budget: &budget)
+    /// ruamel's `SafeConstructor.construct_mapping`: merge keys (`<<`, at most one per mapping)
+    /// bring in a mapping or a list of mappings (earlier ones win), explicit keys override them,
+    /// and, only when there is no merge key, a repeated key is an error.
+    private func mappingValue(_ pairs: [(key: Composed, value: Composed)], mark: Mark) throws -> Value {
+        var merged: [(String, Value)] = []
+        var hasMerge = false
+        var explicit: [(key: Composed, value: Composed)] = []
+        for pair in pairs {
+            guard pair.key.tag == .merge else { explicit.append(pair); continue }
+            guard !hasMerge else { throw error(pair.key.mark, "found duplicate merge key \"<<\"") }
+            hasMerge = true
+            switch pair.value.value {
+            case .object(let o):
+                merged = o.pairs.map { ($0.key, $0.value) }
+            case .array(let list):
+                // ruamel reverses the list and lets later entries win, so the first mapping wins.
+                for item in list.reversed() {
+                    guard let o = item.objectValue else {
+                        throw error(pair.key.mark, "while constructing a mapping: expected a mapping for merging, but found \(Self.kind(item))")
+                    }
+                    merged += o.pairs.map { ($0.key, $0.value) }
+                }
+            default:
+                throw error(pair.key.mark, "while constructing a mapping: expected a mapping or list of mappings for merging, but found \(Self.kind(pair.value.value))")
+            }
+        }
+        var object = OrderedObject()
+        for (k, v) in merged { object[k] = v }
+        var seen: [String: Mark] = [:]
+        for pair in explicit {
+            let key = try Self.pythonKey(pair.key.value, mark: pair.key.mark, error: error)
+            if !hasMerge {
+                if seen[key.identity] != nil {
+                    throw error(pair.key.mark, "found duplicate key \"\(key.text)\" (DVC rejects files with repeated keys)")
+                }
+                seen[key.identity] = pair.key.mark
+            }
+            object[key.text] = pair.value.value
+        }
+        return .object(object)
+    }
+
+    private static func kind(_ value: Value) -> String {
         switch value {
-        case .string(let s), .date(let s), .bigInt(let s): return s
-        case .int(let i): return String(i)
-        case .bool(let b): return b ? "True" : "False"
-        case .double(let d): return PythonFormat.repr(d)
-        case .null: return "None"
-        default: return PythonFormat.repr(value)
+        case .array: return "sequence"
+        case .object: return "mapping"
+        default: return "scalar"
         }
     }
 
-    static func scalarValue(_ scalar: Node.Scalar) -> Value {
-        let text = scalar.string
-        let tag = Node.scalar(scalar).tag.description
-        if tag == plainTag.rawValue {
-            return resolvePlain(text)
+    /// A mapping key as Python holds it: `identity` follows Python's `==` (so `1`, `1.0` and `true`
+    /// collide, `1` and `"1"` do not), `text` is `str(key)`, which is how it reads in a flattened name.
+    static func pythonKey(_ value: Value, mark: Mark, error: (Mark, String) -> FormatError) throws -> (identity: String, text: String) {
+        switch value {
+        case .string(let s): return ("s:" + s, s)
+        case .null: return ("none", "None")
+        case .bool(let b): return ("n:" + (b ? "1" : "0"), b ? "True" : "False")
+        case .int(let i): return ("n:\(i)", String(i))
+        case .bigInt(let s): return ("n:" + s, s)
+        case .double(let d):
+            let text = PythonFormat.repr(d)
+            if d.isNaN { return ("n:nan", text) }  // ruamel's NaN is one shared object: two .nan keys collide
+            if d.isFinite, d == d.rounded() {
+                // An integral float equals the int of the same value: `1e20` collides with `100000000000000000000`.
+                return ("n:" + String(format: "%.0f", locale: nil, d == 0 ? 0 : d), text)
+            }
+            return ("f:" + text, text)
+        case .date(let s): return ("d:" + s, s)
+        case .array(let items):
+            // Python turns a sequence key into a tuple; str() of a tuple is its repr.
+            var identities: [String] = []
+            var reprs: [String] = []
+            for item in items {
+                guard item.isScalar else { throw error(mark, "found unhashable key") }
+                identities.append(try pythonKey(item, mark: mark, error: error).identity)
+                reprs.append(PythonFormat.repr(item))
+            }
+            let text = "(" + reprs.joined(separator: ", ") + (reprs.count == 1 ? ",)" : ")")
+            return ("t(" + identities.joined(separator: "\u{1F}") + ")", text)
+        case .object:
+            throw error(mark, "while constructing a mapping: found unhashable key")
         }
+    }
+
+    // MARK: Scalars
+
+    private func scalar(_ e: Event) throws -> Composed {
+        let text = e.value
+        let tag = e.tag
+        func done(_ value: Value, _ resolved: ResolvedTag? = nil) -> Composed {
+            Composed(value: value, size: 1, height: 1, tag: resolved, mark: e.start)
+        }
+        // ruamel resolves untagged plain scalars, and any scalar with the non-specific tag `!`, by
+        // its implicit resolvers; untagged quoted and block scalars are strings.
+        if tag == nil && !e.plain { return done(.string(text)) }
+        if tag == nil || tag == "!" {
+            switch text {
+            case "<<": return done(.string(text), .merge)
+            case "=": return done(.string(text), .valueIndicator)
+            default: return done(try YAMLScalars.resolvePlain(text, mark: e.start, error: error))
+            }
+        }
+        let mark = e.start
         switch tag {
-        case "tag:yaml.org,2002:int": return parseInt(text).map(Value.int) ?? .string(text)
-        case "tag:yaml.org,2002:float": return parseFloat(text).map(Value.double) ?? .string(text)
-        case "tag:yaml.org,2002:bool": return resolvePlain(text).isBool ? resolvePlain(text) : .string(text)
-        case "tag:yaml.org,2002:null": return .null
-        default: return .string(text)
+        case "tag:yaml.org,2002:str": return done(.string(text))
+        case "tag:yaml.org,2002:null": return done(.null)
+        case "tag:yaml.org,2002:merge": return done(.string(text), .merge)
+        case "tag:yaml.org,2002:value": return done(.string(text), .valueIndicator)
+        case "tag:yaml.org,2002:bool":
+            switch text.lowercased() {
+            case "yes", "y", "true", "on": return done(.bool(true))
+            case "no", "n", "false", "off": return done(.bool(false))
+            default: throw error(mark, "cannot construct a bool from '\(text)'")
+            }
+        case "tag:yaml.org,2002:int":
+            guard let value = YAMLScalars.constructInt(text) else { throw error(mark, "invalid literal for int(): '\(text)'") }
+            return done(value)
+        case "tag:yaml.org,2002:float":
+            guard let value = YAMLScalars.constructFloat(text) else { throw error(mark, "could not convert string to float: '\(text)'") }
+            return done(.double(value))
+        case "tag:yaml.org,2002:timestamp":
+            guard let value = try YAMLTimestamp.construct(text, mark: mark, error: error) else {
+                throw error(mark, "failed to construct timestamp from \"\(text)\"")
+            }
+            return done(.date(value))
+        default:
+            throw unsupportedTag(tag ?? "", kind: "scalar", mark: mark)
         }
     }
 
-    /// YAML 1.2 core schema as ruamel.yaml's resolver applies it to plain scalars.
-    static func resolvePlain(_ text: String) -> Value {
+    // MARK: Tabs
+
+    /// ruamel (0.18+) accepts a tab only inside quoted or block scalars, flow collections and
+    /// comments; anywhere else in block context (indentation, after `key:`, inside a plain scalar,
+    /// before a comment) it stops with "found character '\t' that cannot start any token". libyaml
+    /// is more lenient, so the spans it reports are used to find such tabs. TSV files fail this way
+    /// in DVC, which matters because metrics files of unknown extension are read as YAML.
+    func checkTabs(_ scalars: [Unicode.Scalar]) throws {
+        let safe = Self.union(tabSafe), plain = Self.union(plainSpans)
+        func inside(_ spans: [Range<Int>], _ i: Int) -> Bool {
+            var lo = 0, hi = spans.count
+            while lo < hi { let mid = (lo + hi) / 2; if spans[mid].lowerBound <= i { lo = mid + 1 } else { hi = mid } }
+            return lo > 0 && spans[lo - 1].contains(i)
+        }
+        var line = 1, column = 1
+        var inComment = false
+        var previous: Unicode.Scalar = "\n"
+        for (i, s) in scalars.enumerated() {
+            if s == "\n" {
+                inComment = false
+            } else if !inComment {
+                if s == "#" && (previous == " " || previous == "\t" || previous == "\n" || previous == "\r")
+                    && !inside(safe, i) && !inside(plain, i) {
+                    inComment = true
+                } else if s == "\t" && !inside(safe, i) {
+                    throw FormatError(format: "YAML", line: line, column: column,
+                                      reason: "found a tab character where YAML (as DVC reads it) allows only spaces; indent with spaces, or quote the value")
+                }
+            }
+            if s == "\n" { line += 1; column = 1 } else { column += 1 }
+            previous = s
+        }
+    }
+
+    /// Sorted, disjoint ranges covering the same characters (spans nest: a flow list holds scalars).
+    private static func union(_ spans: [Range<Int>]) -> [Range<Int>] {
+        var out: [Range<Int>] = []
+        for span in spans.sorted(by: { $0.lowerBound < $1.lowerBound }) {
+            if let last = out.last, span.lowerBound <= last.upperBound {
+                out[out.count - 1] = last.lowerBound..<max(last.upperBound, span.upperBound)
+            } else {
+                out.append(span)
+            }
+        }
+        return out
+    }
+}
+
+// MARK: - Scalars
+
+/// ruamel's YAML 1.2 implicit resolvers and `SafeConstructor` conversions.
+enum YAMLScalars {
+    /// A plain scalar typed by the YAML 1.2 resolvers (in ruamel's order: bool, float, int, null,
+    /// timestamp), then converted as ruamel's constructors do.
+    static func resolvePlain(_ text: String, mark: YAMLMark, error: (YAMLMark, String) -> FormatError) throws -> Value {
         switch text {
         case "", "~", "null", "Null", "NULL": return .null
         case "true", "True", "TRUE": return .bool(true)
         case "false", "False", "FALSE": return .bool(false)
         default: break
         }
-        let bytes = Array(text.utf8)
-        guard let first = bytes.first else { return .string(text) }
-        let startsNumeric = (first >= 0x30 && first <= 0x39) || first == 0x2B || first == 0x2D || first == 0x2E
-        guard startsNumeric else { return .string(text) }
-        if let i = parseInt(text) { return .int(i) }
-        if let big = parseBigInt(text) { return .bigInt(big) }
-        if let d = parseFloat(text) { return .double(d) }
-        if let date = YAMLTimestamp.parse(text) { return .date(date) }
+        guard let first = text.utf8.first, (0x30...0x39).contains(first) || first == 0x2B || first == 0x2D || first == 0x2E else {
+            return .string(text)
+        }
+        if isFloat(text), let d = constructFloat(text) { return .double(d) }
+        if isInt(text), let i = constructInt(text) { return i }
+        if isTimestamp(text), let stamp = try YAMLTimestamp.construct(text, mark: mark, error: error) { return .date(stamp) }
         return .string(text)
     }
 
-    /// `[-+]?0b[01_]+ | [-+]?0o?[0-7_]+ | [-+]?[0-9_]+ | [-+]?0x[0-9a-fA-F_]+` (ruamel, YAML 1.2).
-    static func parseInt(_ text: String) -> Int? {
+    static func resolvePlain(_ text: String) -> Value {
+        let mark = YAMLMark(index: 0, line: 0, column: 0)
+        return (try? resolvePlain(text, mark: mark) { _, reason in FormatError(format: "YAML", reason: reason) }) ?? .string(text)
+    }
+
+    private static func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
+
+    /// `[-+]?[0-9][0-9_]*\.[0-9_]*([eE][-+]?[0-9]+)? | [-+]?[0-9][0-9_]*[eE][-+]?[0-9]+
+    /// | [-+]?\.[0-9_]+([eE][-+][0-9]+)? | [-+]?\.(inf|Inf|INF) | \.(nan|NaN|NAN)`
+    static func isFloat(_ text: String) -> Bool {
+        let b = Array(text.utf8)
+        var i = 0
+        if i < b.count, b[i] == 0x2B || b[i] == 0x2D { i += 1 }
+        let afterSign = String(decoding: b[i...], as: UTF8.self)
+        if [".inf", ".Inf", ".INF"].contains(afterSign) { return true }
+        if [".nan", ".NaN", ".NAN"].contains(text) { return true }
+        func run(_ allowUnderscore: Bool) -> Int {
+            let start = i
+            while i < b.count, isDigit(b[i]) || (allowUnderscore && b[i] == 0x5F) { i += 1 }
+            return i - start
+        }
+        func exponent(signRequired: Bool) -> Bool {
+            guard i < b.count, b[i] == 0x65 || b[i] == 0x45 else { return false }
+            i += 1
+            if i < b.count, b[i] == 0x2B || b[i] == 0x2D { i += 1 } else if signRequired { return false }
+            return run(false) > 0
+        }
+        if i < b.count, b[i] == 0x2E {
+            i += 1
+            guard run(true) > 0 else { return false }
+            if i == b.count { return true }
+            return exponent(signRequired: true) && i == b.count
+        }
+        guard i < b.count, isDigit(b[i]) else { return false }
+        _ = run(true)
+        if i < b.count, b[i] == 0x2E {
+            i += 1
+            _ = run(true)
+            if i == b.count { return true }
+            return exponent(signRequired: false) && i == b.count
+        }
+        return exponent(signRequired: false) && i == b.count
+    }
+
+    /// `[-+]?0b[0-1_]+ | [-+]?0o?[0-7_]+ | [-+]?[0-9_]+ | [-+]?0x[0-9a-fA-F_]+`
+    static func isInt(_ text: String) -> Bool {
         var s = Substring(text)
-        var negative = false
-        if let c = s.first, c == "+" || c == "-" { negative = c == "-"; s = s.dropFirst() }
-        guard !s.isEmpty else { return nil }
+        if let c = s.first, c == "+" || c == "-" { s = s.dropFirst() }
+        func all(_ body: Substring, _ allowed: (Character) -> Bool) -> Bool { !body.isEmpty && body.allSatisfy { $0 == "_" || allowed($0) } }
+        if s.hasPrefix("0b") { return all(s.dropFirst(2)) { $0 == "0" || $0 == "1" } }
+        if s.hasPrefix("0x") { return all(s.dropFirst(2)) { $0.isASCII && $0.isHexDigit } }
+        if s.hasPrefix("0o") { return all(s.dropFirst(2)) { ("0"..."7").contains($0) } }
+        return all(s) { $0.isASCII && $0.isWholeNumber }
+    }
+
+    /// `construct_yaml_int`: underscores dropped, one sign, `0b`/`0x`/`0o` prefixes, else Python's
+    /// `int()` in base 10 (which allows leading zeros and surrounding whitespace). Integers beyond
+    /// Int64 stay exact as `.bigInt`.
+    static func constructInt(_ text: String) -> Value? {
+        var s = Substring(text.filter { $0 != "_" })
+        guard let first = s.first else { return nil }
+        let negative = first == "-"
+        if first == "+" || first == "-" { s = s.dropFirst() }
         var radix = 10
         if s.hasPrefix("0b") { radix = 2; s = s.dropFirst(2) }
         else if s.hasPrefix("0x") { radix = 16; s = s.dropFirst(2) }
         else if s.hasPrefix("0o") { radix = 8; s = s.dropFirst(2) }
-        guard !s.isEmpty, s.allSatisfy({ $0 == "_" || $0.isHexDigit }) else { return nil }
-        let digits = s.filter { $0 != "_" }
-        guard !digits.isEmpty, let magnitude = Int(digits, radix: radix) else { return nil }
-        // Int(_:radix:) would accept hex digits in decimal text only when radix is 16; re-check decimal.
-        if radix == 10, !digits.allSatisfy(\.isASCII), !digits.allSatisfy(\.isNumber) { return nil }
-        return negative ? -magnitude : magnitude
-    }
-
-    /// Decimal integers beyond Int64, exact, as Python keeps them.
-    static func parseBigInt(_ text: String) -> String? {
-        var s = Substring(text)
-        var sign = ""
-        if let c = s.first, c == "+" || c == "-" { sign = c == "-" ? "-" : ""; s = s.dropFirst() }
-        let digits = s.filter { $0 != "_" }
-        guard digits.count > 18, s.allSatisfy({ $0 == "_" || ($0.isASCII && $0.isNumber) }) else { return nil }
-        let trimmed = digits.drop { $0 == "0" }
-        return sign + (trimmed.isEmpty ? "0" : String(trimmed))
-    }
-
-    /// ruamel's 1.2 float: `[-+]?([0-9][0-9_]*)\.[0-9_]*([eE][-+]?[0-9]+)? | [-+]?[0-9][0-9_]*[eE][-+]?[0-9]+
-    /// | \.[0-9_]+([eE][-+][0-9]+)? | [-+]?\.(inf|Inf|INF) | \.(nan|NaN|NAN)`.
-    static func parseFloat(_ text: String) -> Double? {
-        switch text {
-        case ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF": return .infinity
-        case "-.inf", "-.Inf", "-.INF": return -.infinity
-        case ".nan", ".NaN", ".NAN": return .nan
-        default: break
-        }
-        let b = Array(text.utf8)
-        var i = 0
-        func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
-        func digitsOrUnderscore() -> Int {
-            let start = i
-            while i < b.count, isDigit(b[i]) || b[i] == 0x5F { i += 1 }
-            return i - start
-        }
-        func exponent(requireSign: Bool) -> Bool {
-            guard i < b.count, b[i] == 0x65 || b[i] == 0x45 else { return true }
-            i += 1
-            if i < b.count, b[i] == 0x2B || b[i] == 0x2D { i += 1 } else if requireSign { return false }
-            let start = i
-            while i < b.count, isDigit(b[i]) { i += 1 }
-            return i > start
-        }
-        if b.first == 0x2E {
-            // `.5`: no sign allowed before it in ruamel's pattern, and an exponent needs a sign.
-            i = 1
-            guard digitsOrUnderscore() > 0, exponent(requireSign: true), i == b.count else { return nil }
-        } else {
-            if let c = b.first, c == 0x2B || c == 0x2D { i = 1 }
-            guard i < b.count, isDigit(b[i]) else { return nil }
-            _ = digitsOrUnderscore()
-            if i < b.count, b[i] == 0x2E {
-                i += 1
-                _ = digitsOrUnderscore()
-                guard exponent(requireSign: false), i == b.count else { return nil }
-            } else {
-                guard i < b.count, b[i] == 0x65 || b[i] == 0x45, exponent(requireSign: false), i == b.count else { return nil }
+        else {
+            // Python's int() strips whitespace and takes one more sign.
+            s = Substring(s.trimmingCharacters(in: .whitespacesAndNewlines))
+            if let c = s.first, c == "+" || c == "-" {
+                s = s.dropFirst()
+                if c == "-" { return constructInt((negative ? "" : "-") + s) }
             }
         }
-        var cleaned = text.filter { $0 != "_" }
-        if cleaned.hasSuffix(".") { cleaned += "0" }
-        if cleaned.hasPrefix(".") { cleaned = "0" + cleaned }
-        cleaned = cleaned.replacingOccurrences(of: ".e", with: ".0e").replacingOccurrences(of: ".E", with: ".0E")
-        return Double(cleaned)
+        guard let digits = BigDecimalDigits.convert(s, radix: radix) else { return nil }
+        let signed = (negative && digits != "0" ? "-" : "") + digits
+        if let i = Int(signed) { return .int(i) }
+        return .bigInt(signed)
+    }
+
+    /// `construct_yaml_float`: underscores dropped, lower-cased, one sign, `.inf`/`.nan`, else
+    /// Python's `float()` (which also takes `inf`, `infinity`, `nan` and surrounding whitespace).
+    static func constructFloat(_ text: String) -> Double? {
+        var s = Substring(text.filter { $0 != "_" }.lowercased())
+        guard let first = s.first else { return nil }
+        let sign: Double = first == "-" ? -1 : 1
+        if first == "+" || first == "-" { s = s.dropFirst() }
+        if s == ".inf" { return sign * .infinity }
+        if s == ".nan" { return .nan }
+        guard let value = pythonFloat(String(s)) else { return nil }
+        return sign * value
+    }
+
+    /// Python's `float(str)` for ASCII text: decimal literals (`1.`, `.5`, `1e5`), `inf`,
+    /// `infinity`, `nan`, optional sign and surrounding whitespace. No hex floats, no underscores.
+    static func pythonFloat(_ text: String) -> Double? {
+        let t = text.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        var body = Substring(t)
+        var sign: Double = 1
+        if let c = body.first, c == "+" || c == "-" { sign = c == "-" ? -1 : 1; body = body.dropFirst() }
+        switch body {
+        case "inf", "infinity": return sign * .infinity
+        case "nan": return .nan
+        default: break
+        }
+        let b = Array(body.utf8)
+        var i = 0, intDigits = 0, fracDigits = 0
+        while i < b.count, isDigit(b[i]) { i += 1; intDigits += 1 }
+        if i < b.count, b[i] == 0x2E {
+            i += 1
+            while i < b.count, isDigit(b[i]) { i += 1; fracDigits += 1 }
+        }
+        guard intDigits + fracDigits > 0 else { return nil }
+        if i < b.count, b[i] == 0x65 {
+            i += 1
+            if i < b.count, b[i] == 0x2B || b[i] == 0x2D { i += 1 }
+            let start = i
+            while i < b.count, isDigit(b[i]) { i += 1 }
+            guard i > start else { return nil }
+        }
+        guard i == b.count else { return nil }
+        // Swift's parser wants digits on both sides of the point; the value is the same.
+        var normalized = String(body)
+        if intDigits == 0 { normalized = "0" + normalized }
+        if let dot = normalized.firstIndex(of: "."), fracDigits == 0 {
+            normalized.insert("0", at: normalized.index(after: dot))
+        }
+        guard let value = Double(normalized) else { return nil }
+        return sign * value
+    }
+
+    /// ruamel's timestamp resolver (narrower than its constructor): `YYYY-MM-DD` exactly, or a date
+    /// with 1–2 digit month/day followed by a time.
+    static func isTimestamp(_ text: String) -> Bool {
+        guard let parts = YAMLTimestamp.match(text) else { return false }
+        if parts.hour == nil { return parts.month.count == 2 && parts.day.count == 2 }
+        return true
     }
 }
 
-extension Value {
-    var isBool: Bool { if case .bool = self { return true }; return false }
+/// A source position: character index from the start (after a BOM), 1-based line and column.
+struct YAMLMark {
+    var index: Int, line: Int, column: Int
 }
 
-/// YAML timestamps (`2001-12-14`, `2001-12-14t21:59:43.10-05:00`), which ruamel turns into Python
-/// dates and datetimes; kept as the text Python's `str()` prints for them.
-enum YAMLTimestamp {
-    static func parse(_ text: String) -> String? {
-        let b = Array(text.utf8)
-        func digits(_ from: Int, _ count: ClosedRange<Int>) -> (String, Int)? {
-            var i = from
-            while i < b.count, i - from < count.upperBound, b[i] >= 0x30, b[i] <= 0x39 { i += 1 }
-            guard count.contains(i - from) else { return nil }
-            return (String(decoding: b[from..<i], as: UTF8.self), i)
+/// Arbitrary-size integers from digits in base 2, 8, 10 or 16 to decimal text (Python ints are
+/// unbounded; `0x1_0000_0000_0000_0000` must come out exact).
+enum BigDecimalDigits {
+    static func convert(_ digits: Substring, radix: Int) -> String? {
+        guard !digits.isEmpty else { return nil }
+        // Little-endian limbs of 10^9.
+        var limbs: [UInt64] = [0]
+        for c in digits {
+            guard let d = c.hexDigitValue, d < radix, c.isASCII else { return nil }
+            var carry = UInt64(d)
+            for j in limbs.indices {
+                let v = limbs[j] * UInt64(radix) + carry
+                limbs[j] = v % 1_000_000_000
+                carry = v / 1_000_000_000
+            }
+            while carry > 0 { limbs.append(carry % 1_000_000_000); carry /= 1_000_000_000 }
         }
-        guard let (y, i1) = digits(0, 4...4), i1 < b.count, b[i1] == 0x2D,
-              let (m, i2) = digits(i1 + 1, 1...2), i2 < b.count, b[i2] == 0x2D,
-              let (d, i3) = digits(i2 + 1, 1...2) else { return nil }
-        let date = "\(y)-\(m.count == 1 ? "0" + m : m)-\(d.count == 1 ? "0" + d : d)"
-        if i3 == b.count { return date }
-        // Date-times are rare in params; keep the text as written rather than guess Python's form.
+        var text = String(limbs.last ?? 0)
+        for limb in limbs.dropLast().reversed() {
+            let part = String(limb)
+            text += String(repeating: "0", count: 9 - part.count) + part
+        }
         return text
+    }
+}
+
+// MARK: - Timestamps
+
+/// YAML timestamps as ruamel builds them (`datetime.date` / `datetime.datetime`), kept as the text
+/// Python's `str()` prints: `2001-12-14`, `2001-12-14 21:59:43.100000-05:00`. Values Python's
+/// datetime refuses (month 13, February 30, an offset of 24 hours) are errors, as they are in DVC.
+enum YAMLTimestamp {
+    struct Parts {
+        var year: Substring, month: Substring, day: Substring
+        var hour: Substring?, minute: Substring = "", second: Substring = ""
+        var fraction: Substring?
+        var tz: Substring?, tzSign: Character?, tzHour: Substring?, tzMinute: Substring?
+    }
+
+    /// ruamel's `timestamp_regexp`, by hand.
+    static func match(_ text: String) -> Parts? {
+        let s = Substring(text)
+        var i = s.startIndex
+        func digits(_ min: Int, _ max: Int) -> Substring? {
+            let start = i
+            var n = 0
+            while i < s.endIndex, n < max, s[i].isASCII, s[i].isWholeNumber { i = s.index(after: i); n += 1 }
+            guard n >= min else { i = start; return nil }
+            return s[start..<i]
+        }
+        func take(_ c: Character) -> Bool {
+            guard i < s.endIndex, s[i] == c else { return false }
+            i = s.index(after: i)
+            return true
+        }
+        func spaces() -> Int {
+            var n = 0
+            while i < s.endIndex, s[i] == " " || s[i] == "\t" { i = s.index(after: i); n += 1 }
+            return n
+        }
+        guard let year = digits(4, 4), take("-"), let month = digits(1, 2), take("-"), let day = digits(1, 2) else { return nil }
+        var parts = Parts(year: year, month: month, day: day)
+        if i == s.endIndex { return parts }
+        guard take("T") || take("t") || spaces() > 0 else { return nil }
+        guard let hour = digits(1, 2), take(":"), let minute = digits(2, 2), take(":"), let second = digits(2, 2) else { return nil }
+        parts.hour = hour
+        parts.minute = minute
+        parts.second = second
+        if take(".") { parts.fraction = digits(0, Int.max) ?? "" }
+        _ = spaces()
+        if i == s.endIndex { return parts }
+        let tzStart = i
+        if take("Z") {
+            parts.tz = "Z"
+        } else if i < s.endIndex, s[i] == "+" || s[i] == "-" {
+            parts.tzSign = s[i]
+            i = s.index(after: i)
+            guard let h = digits(1, 2) else { return nil }
+            parts.tzHour = h
+            if take(":") {
+                guard let m = digits(2, 2) else { return nil }
+                parts.tzMinute = m
+            }
+            parts.tz = s[tzStart..<i]
+        } else {
+            return nil
+        }
+        return i == s.endIndex ? parts : nil
+    }
+
+    /// Python's `str()` of the constructed value; nil when the text is not a timestamp at all.
+    static func construct(_ text: String, mark: YAMLMark, error: (YAMLMark, String) -> FormatError) throws -> String? {
+        guard let p = match(text) else { return nil }
+        guard let year = Int(p.year), let month = Int(p.month), let day = Int(p.day) else { return nil }
+        guard year >= 1 else { throw error(mark, "year \(year) is out of range") }
+        guard (1...12).contains(month) else { throw error(mark, "month must be in 1..12") }
+        guard (1...daysIn(month, year)).contains(day) else { throw error(mark, "day is out of range for month") }
+        let date = pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2)
+        guard let hourText = p.hour else { return date }
+        guard let hour = Int(hourText), let minute = Int(p.minute), let second = Int(p.second) else { return nil }
+        guard hour <= 23 else { throw error(mark, "hour must be in 0..23") }
+        guard minute <= 59 else { throw error(mark, "minute must be in 0..59") }
+        guard second <= 59 else { throw error(mark, "second must be in 0..59") }
+        // Microseconds: six digits, rounded half-up on the seventh; 1_000_000 carries a second.
+        var micro = 0
+        var carry = false
+        if let fraction = p.fraction, !fraction.isEmpty {
+            let six = String(fraction.prefix(6)) + String(repeating: "0", count: max(0, 6 - fraction.count))
+            micro = Int(six) ?? 0
+            if fraction.count > 6, let seventh = fraction.dropFirst(6).first?.wholeNumberValue, seventh > 4 { micro += 1 }
+            if micro > 999_999 { micro = 0; carry = true }
+        }
+        var offsetMinutes: Int?
+        if let sign = p.tzSign {
+            let total = (Int(p.tzHour ?? "0") ?? 0) * 60 + (Int(p.tzMinute ?? "0") ?? 0)
+            guard total < 24 * 60 else {
+                throw error(mark, "offset must be a timedelta strictly between -timedelta(hours=24) and timedelta(hours=24)")
+            }
+            offsetMinutes = sign == "-" ? -total : total
+        } else if p.tz == "Z" {
+            offsetMinutes = 0
+        }
+        var (y, mo, d, h, mi, se) = (year, month, day, hour, minute, second)
+        if carry {
+            se += 1
+            if se == 60 { se = 0; mi += 1 }
+            if mi == 60 { mi = 0; h += 1 }
+            if h == 24 { h = 0; d += 1 }
+            if d > daysIn(mo, y) { d = 1; mo += 1 }
+            if mo == 13 { mo = 1; y += 1 }
+            guard y <= 9999 else { throw error(mark, "date value out of range") }
+        }
+        var out = pad(y, 4) + "-" + pad(mo, 2) + "-" + pad(d, 2) + " " + pad(h, 2) + ":" + pad(mi, 2) + ":" + pad(se, 2)
+        if micro != 0 { out += "." + pad(micro, 6) }
+        if let offset = offsetMinutes {
+            out += (offset < 0 ? "-" : "+") + pad(abs(offset) / 60, 2) + ":" + pad(abs(offset) % 60, 2)
+        }
+        return out
+    }
+
+    static func daysIn(_ month: Int, _ year: Int) -> Int {
+        switch month {
+        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    private static func pad(_ n: Int, _ width: Int) -> String {
+        let s = String(n)
+        return String(repeating: "0", count: max(0, width - s.count)) + s
     }
 }
