@@ -28,33 +28,42 @@ public final class GitCommitTree: FileTree {
 
     deinit { git_tree_free(tree) }
 
+    /// Runs `body` with the entry at `path` (normalised, non-empty), nil when there is none. The
+    /// entry is owned here and freed afterwards.
+    private func withEntry<T>(_ path: String, _ body: (OpaquePointer?) throws -> T) throws -> T {
+        var entry: OpaquePointer?
+        let code = git_tree_entry_bypath(&entry, tree, path)
+        if code == GIT_ENOTFOUND.rawValue { return try body(nil) }
+        try LibGit2.check(code, "looking up \(path) at \(label)")
+        defer { git_tree_entry_free(entry) }
+        return try body(entry)
+    }
+
     public func entry(at path: String) throws -> FileTreeEntry? {
         guard let path = RepoPath.normalize(path) else { return nil }
         if path.isEmpty { return FileTreeEntry(path: "", kind: .directory) }
-        var entry: OpaquePointer?
-        let code = git_tree_entry_bypath(&entry, tree, path)
-        if code == GIT_ENOTFOUND.rawValue { return nil }
-        try LibGit2.check(code, "looking up \(path) at \(label)")
-        defer { git_tree_entry_free(entry) }
-        let kind = Self.kind(of: entry!)
-        var size: Int64 = 0
-        if kind == .file || kind == .symlink {
-            size = try repository.withODB { repository.blobSize(git_tree_entry_id(entry), odb: $0) }
+        return try withEntry(path) { entry in
+            guard let entry else { return nil }
+            let kind = Self.kind(of: entry)
+            var size: Int64 = 0
+            if kind == .file || kind == .symlink, let id = git_tree_entry_id(entry) {
+                size = try repository.withODB { repository.blobSize(id, odb: $0) }
+            }
+            return FileTreeEntry(path: path, kind: kind, size: size)
         }
-        return FileTreeEntry(path: path, kind: kind, size: size)
     }
 
     public func readFile(_ path: String) throws -> Data {
-        guard let normalized = RepoPath.normalize(path), !normalized.isEmpty else {
-            throw CocoaError(.fileReadInvalidFileName)
+        // A path above the root names nothing in the tree; the root itself is a directory.
+        guard let normalized = RepoPath.normalize(path) else { throw FileTreeError.notFound(path: path, revision: label) }
+        if normalized.isEmpty { throw FileTreeError.notAFile(path: normalized, revision: label) }
+        return try withEntry(normalized) { entry in
+            guard let entry else { throw FileTreeError.notFound(path: normalized, revision: label) }
+            guard Self.kind(of: entry) == .file, let id = git_tree_entry_id(entry) else {
+                throw FileTreeError.notAFile(path: normalized, revision: label)
+            }
+            return try repository.readBlob(id, path: normalized, label: label)
         }
-        var entry: OpaquePointer?
-        let code = git_tree_entry_bypath(&entry, tree, normalized)
-        if code == GIT_ENOTFOUND.rawValue { throw FileTreeError.notFound(path: normalized, revision: label) }
-        try LibGit2.check(code, "looking up \(normalized) at \(label)")
-        defer { git_tree_entry_free(entry) }
-        guard Self.kind(of: entry!) == .file else { throw FileTreeError.notAFile(path: normalized, revision: label) }
-        return try repository.readBlob(git_tree_entry_id(entry), path: normalized, label: label)
     }
 
     public func files(under directory: String) throws -> [FileTreeEntry] {
@@ -65,52 +74,66 @@ public final class GitCommitTree: FileTree {
         try walk(under: directory, sizes: false).map(\.path)
     }
 
-    /// All files below `directory`, depth-first in git's tree order (byte order of names), which is
-    /// sorted order for the joined paths too. `sizes: false` skips the object-header reads.
+    /// All files below `directory` (symlinks and submodules included, with their kinds), sorted by
+    /// the bytes of their paths. `sizes: false` skips the object-header reads.
     public func walk(under directory: String, sizes: Bool) throws -> [FileTreeEntry] {
         guard let directory = RepoPath.normalize(directory) else { return [] }
-        var start: OpaquePointer = tree
-        var owned: OpaquePointer?
-        if !directory.isEmpty {
-            var entry: OpaquePointer?
-            let code = git_tree_entry_bypath(&entry, tree, directory)
-            if code == GIT_ENOTFOUND.rawValue { return [] }
-            try LibGit2.check(code, "looking up \(directory) at \(label)")
-            defer { git_tree_entry_free(entry) }
-            guard git_tree_entry_type(entry) == GIT_OBJECT_TREE else { return [] }
-            try LibGit2.check(git_tree_lookup(&owned, repository.pointer, git_tree_entry_id(entry)), "reading tree \(directory)")
-            start = owned!
+        // Trees on the walk's path from the start, each with the index of its next entry. The start
+        // tree may be self.tree (not ours to free); every other one is freed when left.
+        var stack: [(tree: OpaquePointer, owned: Bool, prefix: String, next: Int)] = []
+        defer { for frame in stack where frame.owned { git_tree_free(frame.tree) } }
+        if directory.isEmpty {
+            stack.append((tree, false, "", 0))
+        } else {
+            let subtree: OpaquePointer? = try withEntry(directory) { entry in
+                guard let entry, git_tree_entry_type(entry) == GIT_OBJECT_TREE, let id = git_tree_entry_id(entry) else { return nil }
+                var sub: OpaquePointer?
+                guard git_tree_lookup(&sub, repository.pointer, id) == 0, let sub else {
+                    throw GitError.missingObject(what: "tree \(directory)", revision: label, shallow: repository.isShallow)
+                }
+                return sub
+            }
+            guard let subtree else { return [] }
+            stack.append((subtree, true, directory + "/", 0))
         }
-        defer { if let owned { git_tree_free(owned) } }
+
         var out: [FileTreeEntry] = []
         try repository.withODB { odb in
-            try collect(start, prefix: directory.isEmpty ? "" : directory + "/", odb: odb, sizes: sizes, into: &out)
-        }
-        return out
-    }
-
-    private func collect(_ tree: OpaquePointer, prefix: String, odb: OpaquePointer, sizes: Bool, into out: inout [FileTreeEntry]) throws {
-        let count = git_tree_entrycount(tree)
-        for i in 0..<count {
-            // Borrowed from the tree: not freed here.
-            guard let entry = git_tree_entry_byindex(tree, i) else { continue }
-            let name = String(decoding: UnsafeRawBufferPointer(start: git_tree_entry_name(entry), count: strlen(git_tree_entry_name(entry))), as: UTF8.self)
-            let path = prefix + name
-            switch Self.kind(of: entry) {
-            case .directory:
-                var sub: OpaquePointer?
-                guard git_tree_lookup(&sub, repository.pointer, git_tree_entry_id(entry)) == 0, let sub else {
-                    throw GitError.missingObject(what: "tree \(path)", revision: label, shallow: repository.isShallow)
+            while let top = stack.last {
+                let index = top.next
+                guard index < git_tree_entrycount(top.tree) else {
+                    stack.removeLast()
+                    if top.owned { git_tree_free(top.tree) }
+                    continue
                 }
-                defer { git_tree_free(sub) }
-                try collect(sub, prefix: path + "/", odb: odb, sizes: sizes, into: &out)
-            case .submodule:
-                // A submodule entry is a commit of another repository, not in this object database.
-                out.append(FileTreeEntry(path: path, kind: .submodule))
-            case let kind:
-                out.append(FileTreeEntry(path: path, kind: kind, size: sizes ? repository.blobSize(git_tree_entry_id(entry), odb: odb) : 0))
+                stack[stack.count - 1].next = index + 1
+                // Borrowed from the tree: not freed here.
+                guard let entry = git_tree_entry_byindex(top.tree, index), let cName = git_tree_entry_name(entry),
+                      let id = git_tree_entry_id(entry) else { continue }
+                // Names are bytes; ones that are not UTF-8 are listed lossily rather than dropped.
+                let name = String(decoding: UnsafeRawBufferPointer(start: cName, count: strlen(cName)), as: UTF8.self)
+                let path = top.prefix + name
+                switch Self.kind(of: entry) {
+                case .directory:
+                    var sub: OpaquePointer?
+                    guard git_tree_lookup(&sub, repository.pointer, id) == 0, let sub else {
+                        throw GitError.missingObject(what: "tree \(path)", revision: label, shallow: repository.isShallow)
+                    }
+                    stack.append((sub, true, path + "/", 0))
+                case .submodule:
+                    // A submodule entry is a commit of another repository, not in this object database.
+                    out.append(FileTreeEntry(path: path, kind: .submodule))
+                case let kind:
+                    out.append(FileTreeEntry(path: path, kind: kind, size: sizes ? repository.blobSize(id, odb: odb) : 0))
+                }
             }
         }
+        // git orders each tree by name bytes (a directory as if its name ended in "/"), which is byte
+        // order of the joined paths too, but lossy decoding of non-UTF-8 names can break that order.
+        if !zip(out, out.dropFirst()).allSatisfy({ !RepoPath.precedes($1.path, $0.path) }) {
+            out.sort { RepoPath.precedes($0.path, $1.path) }
+        }
+        return out
     }
 
     static func kind(of entry: OpaquePointer) -> FileTreeEntry.Kind {
@@ -130,9 +153,12 @@ public enum FileTreeError: UserFacingError, Equatable {
 
     public var message: String {
         switch self {
-        case .notFound(let path, let revision): return "\(path) does not exist at \(revision)"
-        case .notAFile(let path, let revision): return "\(path) at \(revision) is not a regular file"
-        case .unreadable(let path, let revision, let reason): return "cannot read \(path) at \(revision): \(reason)"
+        case .notFound(let path, let revision): return "\(Self.shown(path)) does not exist at \(revision)"
+        case .notAFile(let path, let revision): return "\(Self.shown(path)) at \(revision) is not a regular file"
+        case .unreadable(let path, let revision, let reason): return "cannot read \(Self.shown(path)) at \(revision): \(reason)"
         }
     }
+
+    /// The repository root is "" internally; "." reads better in a sentence.
+    private static func shown(_ path: String) -> String { path.isEmpty ? "." : path }
 }

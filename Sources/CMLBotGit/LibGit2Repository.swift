@@ -25,10 +25,9 @@ public struct ObjectID: Hashable, Sendable, CustomStringConvertible {
     init(_ oid: git_oid) {
         raw = oid
         var oid = oid
-        var buffer = [CChar](repeating: 0, count: 41)
+        var buffer = [CChar](repeating: 0, count: 40)
         git_oid_fmt(&buffer, &oid)
-        buffer[40] = 0
-        hex = buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        hex = String(decoding: buffer.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     public var description: String { hex }
@@ -51,8 +50,15 @@ public final class LibGit2Repository {
         var repo: OpaquePointer?
         let code = git_repository_open_ext(&repo, path, 0, nil)
         guard code == 0, let repo else {
+            // libgit2 1.5.1 reports a failed ownership (safe.directory) check as GIT_ENOTFOUND with
+            // this message; later versions return GIT_EOWNER. Either way "not a git repository" would
+            // send the user looking in the wrong place.
+            let message = LibGit2.lastErrorMessage()
+            if code == GIT_EOWNER.rawValue || (code == GIT_ENOTFOUND.rawValue && message.contains("safe.directory")) {
+                throw GitError.notOwnedByCurrentUser(path: Self.enclosingCheckout(of: path) ?? path)
+            }
             if code == GIT_ENOTFOUND.rawValue { throw GitError.notARepository(path: path) }
-            throw GitError.libgit2(operation: "opening \(path)", message: LibGit2.lastErrorMessage())
+            throw GitError.libgit2(operation: "opening \(path)", message: message)
         }
         pointer = repo
         workdir = git_repository_workdir(repo).map { Self.trimSlash(String(cString: $0)) }
@@ -63,6 +69,16 @@ public final class LibGit2Repository {
 
     private static func trimSlash(_ s: String) -> String {
         s.count > 1 && s.hasSuffix("/") ? String(s.dropLast()) : s
+    }
+
+    /// The nearest directory at or above `path` holding a `.git`, for naming it in an error.
+    private static func enclosingCheckout(of path: String) -> String? {
+        var directory = URL(fileURLWithPath: path).standardizedFileURL.path
+        while true {
+            if FileManager.default.fileExists(atPath: directory == "/" ? "/.git" : directory + "/.git") { return directory }
+            if directory == "/" || directory.isEmpty { return nil }
+            directory = URL(fileURLWithPath: directory).deletingLastPathComponent().path
+        }
     }
 
     public var isShallow: Bool { git_repository_is_shallow(pointer) == 1 }
@@ -111,15 +127,83 @@ public final class LibGit2Repository {
     }
 
     public func mergeBase(_ a: ObjectID, _ b: ObjectID, spec: String? = nil) throws -> ObjectID {
+        let name = spec ?? "\(a.short)...\(b.short)"
         var out = git_oid()
         var ra = a.raw, rb = b.raw
         let code = git_merge_base(&out, pointer, &ra, &rb)
-        if code == GIT_ENOTFOUND.rawValue {
-            if isShallow { throw GitError.unknownRevision("merge-base of \(spec ?? "\(a.short)...\(b.short)")", shallow: true) }
-            throw GitError.invalidRevisionSyntax(spec ?? "\(a.short)...\(b.short)", reason: "the two commits have no common ancestor")
+        if code == 0 { return ObjectID(out) }
+        if isShallow {
+            // libgit2 1.5 does not read .git/shallow: its walk fails on the first missing parent
+            // even when the merge-base itself was fetched (GitLab's default depth, fetch-depth: N).
+            let message = LibGit2.lastErrorMessage()
+            if let base = shallowMergeBase(a, b) { return base }
+            if code == GIT_ENOTFOUND.rawValue || message.contains("not found") {
+                throw GitError.unknownRevision("merge-base of \(name)", shallow: true)
+            }
+            throw GitError.libgit2(operation: "finding the merge-base of \(name)", message: message)
         }
-        try LibGit2.check(code, "finding the merge-base")
+        if code == GIT_ENOTFOUND.rawValue {
+            throw GitError.invalidRevisionSyntax(name, reason: "the two commits have no common ancestor")
+        }
+        try LibGit2.check(code, "finding the merge-base of \(name)")
         return ObjectID(out)
+    }
+
+    /// The merge-base within the fetched part of a shallow clone, treating the commits listed in
+    /// `shallow` (and any missing commit) as roots, as git does. nil when the histories meet only
+    /// beyond the boundary. Shallow histories are short, so plain ancestor sets are cheap enough.
+    private func shallowMergeBase(_ a: ObjectID, _ b: ObjectID) -> ObjectID? {
+        let boundary = shallowBoundary()
+        var commitTimes: [ObjectID: Int64] = [:]
+        var parentCache: [ObjectID: [ObjectID]] = [:]
+        func parents(_ id: ObjectID) -> [ObjectID]? {
+            if let cached = parentCache[id] { return cached }
+            var raw = id.raw
+            var commit: OpaquePointer?
+            guard git_commit_lookup(&commit, pointer, &raw) == 0, let commit else { return nil }
+            defer { git_commit_free(commit) }
+            commitTimes[id] = Int64(git_commit_time(commit))
+            var out: [ObjectID] = []
+            if !boundary.contains(id.hex) {
+                for n in 0..<git_commit_parentcount(commit) {
+                    if let parent = git_commit_parent_id(commit, n) { out.append(ObjectID(parent.pointee)) }
+                }
+            }
+            parentCache[id] = out
+            return out
+        }
+        /// Commits reachable from `start` (itself included), not walking past `stop`.
+        func reachable(from start: ObjectID, stoppingAt stop: (ObjectID) -> Bool = { _ in false }) -> Set<ObjectID> {
+            var seen: Set<ObjectID> = []
+            var queue = [start]
+            while let id = queue.popLast() {
+                guard !seen.contains(id), let next = parents(id) else { continue }
+                seen.insert(id)
+                if !stop(id) { queue += next }
+            }
+            return seen
+        }
+        let fromA = reachable(from: a)
+        let commons = reachable(from: b, stoppingAt: { fromA.contains($0) }).filter { fromA.contains($0) }
+        // The best common ancestors: those no other common ancestor reaches.
+        var best: [ObjectID] = []
+        for candidate in commons.sorted(by: { $0.hex < $1.hex }) {
+            let dominated = commons.contains { other in
+                other != candidate && reachable(from: other).contains(candidate)
+            }
+            if !dominated { best.append(candidate) }
+        }
+        // Several best bases (criss-cross merges): the newest, as git merge-base prints first.
+        return best.sorted { (commitTimes[$0] ?? 0) > (commitTimes[$1] ?? 0) }.first
+    }
+
+    /// The commits a shallow clone has no parents for (`$GIT_COMMON_DIR/shallow`).
+    private func shallowBoundary() -> Set<String> {
+        guard let commonDir = git_repository_commondir(pointer) else { return [] }
+        let path = Self.trimSlash(String(cString: commonDir)) + "/shallow"
+        guard let data = FileManager.default.contents(atPath: path) else { return [] }
+        return Set(String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline)
+            .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { $0.count == 40 })
     }
 
     /// The commit's tree as a `FileTree`, labelled for messages as the user typed the revision.
@@ -138,9 +222,13 @@ public final class LibGit2Repository {
         guard let workdir else { return nil }
         let std = URL(fileURLWithPath: absolutePath).standardizedFileURL.resolvingSymlinksInPath().path
         let root = URL(fileURLWithPath: workdir).standardizedFileURL.resolvingSymlinksInPath().path
-        if std == root { return "" }
-        guard std.hasPrefix(root + "/") else { return nil }
-        return String(std.dropFirst(root.count + 1))
+        // Compare bytes: String.hasPrefix and dropFirst work on characters, under which a decomposed
+        // "e\u{301}" equals "é" and the two spellings have different lengths.
+        let pathBytes = Array(std.utf8), rootBytes = Array(root.utf8)
+        if pathBytes == rootBytes { return "" }
+        let prefix = rootBytes.last == UInt8(ascii: "/") ? rootBytes : rootBytes + [UInt8(ascii: "/")]
+        guard pathBytes.starts(with: prefix) else { return nil }
+        return String(decoding: pathBytes.dropFirst(prefix.count), as: UTF8.self)
     }
 
     // MARK: object database
@@ -156,8 +244,9 @@ public final class LibGit2Repository {
     func withODB<T>(_ body: (OpaquePointer) throws -> T) throws -> T {
         var odb: OpaquePointer?
         try LibGit2.check(git_repository_odb(&odb, pointer), "opening the object database")
+        guard let odb else { throw GitError.libgit2(operation: "opening the object database", message: "no object database") }
         defer { git_odb_free(odb) }
-        return try body(odb!)
+        return try body(odb)
     }
 
     func readBlob(_ oid: UnsafePointer<git_oid>, path: String, label: String) throws -> Data {
@@ -172,8 +261,23 @@ public final class LibGit2Repository {
         return Data(bytes: raw, count: size)
     }
 
-    func isIgnored(_ relativePath: String) -> Bool {
+    /// Whether git ignores `relativePath` (a trailing "/" asks about a directory). Also true below
+    /// an ignored directory. Raw bytes, so names that are not UTF-8 are asked about as they are.
+    func isIgnored(_ relativePath: [UInt8]) -> Bool {
         var ignored: Int32 = 0
-        return git_ignore_path_is_ignored(&ignored, pointer, relativePath) == 0 && ignored == 1
+        let cPath = relativePath.map { CChar(bitPattern: $0) } + [0]
+        return git_ignore_path_is_ignored(&ignored, pointer, cPath) == 0 && ignored == 1
+    }
+
+    func isIgnored(_ relativePath: String) -> Bool {
+        isIgnored(Array(relativePath.utf8))
+    }
+
+    /// Where git keeps this checkout's administrative files (the `.git` directory, and for a linked
+    /// worktree also the main repository's), absolute without a trailing slash.
+    var administrativeDirectories: [String] {
+        var out = [gitDir]
+        if let common = git_repository_commondir(pointer) { out.append(Self.trimSlash(String(cString: common))) }
+        return out
     }
 }
