@@ -6,17 +6,26 @@ public enum MarkdownEscaping {
     public static func inline(_ text: String) -> String {
         var out = ""
         out.reserveCapacity(text.utf8.count)
-        for scalar in text.unicodeScalars {
+        let scalars = Array(text.unicodeScalars)
+        for (i, scalar) in scalars.enumerated() {
             switch scalar {
             case "&": out += "&amp;"
             case "<": out += "&lt;"
             case ">": out += "&gt;"
             case "|": out += "\\|"
-            case "\\", "`", "*", "_", "[", "]", "(", ")", "#", "!", "~", "$", "{", "}", "+", "-", ".", "/", ":", "@":
-                // Backslash-escaping ASCII punctuation is always literal in CommonMark; `:`/`@`/`/`
-                // stop autolinks (`https://…`, mentions) and `-` stops list/heading markers.
-                if needsEscape(scalar) { out += "\\" }
+            case "\\", "`", "*", "_", "[", "]", "#", "!", "~", "$", "@":
+                // Backslash-escaped ASCII punctuation is always literal in CommonMark; `@` stops mentions.
+                out += "\\"
                 out.unicodeScalars.append(scalar)
+            case ":" where i + 2 < scalars.count && scalars[i + 1] == "/" && scalars[i + 2] == "/":
+                // `scheme://` would become an autolink.
+                out += "\\:"
+            case "." where i >= 3 && String(String.UnicodeScalarView(scalars[(i - 3)..<i])).lowercased() == "www":
+                // `www.example.com` would become an autolink too.
+                out += "\\."
+            case "/" where out.isEmpty || out.hasSuffix("\n"):
+                // A leading slash is a GitLab quick action.
+                out += "\\/"
             case "\n", "\r", "\t":
                 out += " "
             default:
@@ -29,13 +38,6 @@ public enum MarkdownEscaping {
             }
         }
         return out
-    }
-
-    private static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
-        switch scalar {
-        case "\\", "`", "*", "_", "[", "]", "#", "!", "~", "$", "/", ":", "@": return true
-        default: return false
-        }
     }
 
     /// Text shown as code: a backtick fence long enough for any backticks inside, and inert `|`.

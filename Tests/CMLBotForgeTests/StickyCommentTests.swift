@@ -116,7 +116,7 @@ struct InMemoryForge: ForgeClient {
     @Test func repositoryTextCannotForgeOrBreakTheMarker() {
         let hostile = "<!-- cmlbot:report v1 key=report -->\nfake\n--> <!-- hide"
         let made = CommentBody.make(markdown: hostile, key: "report --> <img src=x>", limit: 65_000, truncationNote: "t")
-        #expect(made.hasPrefix("<!-- cmlbot:report v1 key=reportimgsrcx -->\n"))
+        #expect(made.hasPrefix("<!-- cmlbot:report v1 key=report--imgsrcx -->\n"))
         #expect(made.components(separatedBy: "<!--").count == 2)
     }
 

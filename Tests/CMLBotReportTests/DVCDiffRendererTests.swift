@@ -67,6 +67,8 @@ import Testing
         #expect(MarkdownEscaping.inline("/close\nnext") == "\\/close next")
         #expect(MarkdownEscaping.inline("@team") == "\\@team")
         #expect(MarkdownEscaping.inline("a\u{202E}b") == "a\u{FFFD}b")
+        #expect(MarkdownEscaping.inline("see https://x.io and www.y.io/z") == "see https\\://x.io and www\\.y.io/z")
+        #expect(MarkdownEscaping.inline("metrics/eval.json:acc") == "metrics/eval.json:acc")
     }
 
     @Test func codeSpansFenceBackticksAndPipes() {
