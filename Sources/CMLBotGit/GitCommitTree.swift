@@ -40,7 +40,7 @@ public final class GitCommitTree: FileTree {
     }
 
     public func entry(at path: String) throws -> FileTreeEntry? {
-        guard let path = RepoPath.normalize(path) else { return nil }
+        guard let path = CheckoutPath.normalize(path) else { return nil }
         if path.isEmpty { return FileTreeEntry(path: "", kind: .directory) }
         return try withEntry(path) { entry in
             guard let entry else { return nil }
@@ -55,7 +55,7 @@ public final class GitCommitTree: FileTree {
 
     public func readFile(_ path: String) throws -> Data {
         // A path above the root names nothing in the tree; the root itself is a directory.
-        guard let normalized = RepoPath.normalize(path) else { throw FileTreeError.notFound(path: path, revision: label) }
+        guard let normalized = CheckoutPath.normalize(path) else { throw FileTreeError.notFound(path: path, revision: label) }
         if normalized.isEmpty { throw FileTreeError.notAFile(path: normalized, revision: label) }
         return try withEntry(normalized) { entry in
             guard let entry else { throw FileTreeError.notFound(path: normalized, revision: label) }
@@ -77,7 +77,7 @@ public final class GitCommitTree: FileTree {
     /// All files below `directory` (symlinks and submodules included, with their kinds), sorted by
     /// the bytes of their paths. `sizes: false` skips the object-header reads.
     public func walk(under directory: String, sizes: Bool) throws -> [FileTreeEntry] {
-        guard let directory = RepoPath.normalize(directory) else { return [] }
+        guard let directory = CheckoutPath.normalize(directory) else { return [] }
         // Trees on the walk's path from the start, each with the index of its next entry. The start
         // tree may be self.tree (not ours to free); every other one is freed when left.
         var stack: [(tree: OpaquePointer, owned: Bool, prefix: String, next: Int)] = []
@@ -110,8 +110,11 @@ public final class GitCommitTree: FileTree {
                 // Borrowed from the tree: not freed here.
                 guard let entry = git_tree_entry_byindex(top.tree, index), let cName = git_tree_entry_name(entry),
                       let id = git_tree_entry_id(entry) else { continue }
+                let nameBytes = UnsafeRawBufferPointer(start: cName, count: strlen(cName))
+                // A crafted tree can hold names no checkout could (git fsck and checkout refuse them).
+                guard CheckoutPath.isValidName(nameBytes) else { continue }
                 // Names are bytes; ones that are not UTF-8 are listed lossily rather than dropped.
-                let name = String(decoding: UnsafeRawBufferPointer(start: cName, count: strlen(cName)), as: UTF8.self)
+                let name = String(decoding: nameBytes, as: UTF8.self)
                 let path = top.prefix + name
                 switch Self.kind(of: entry) {
                 case .directory:
@@ -142,6 +145,34 @@ public final class GitCommitTree: FileTree {
         case GIT_FILEMODE_COMMIT: return .submodule
         case GIT_FILEMODE_LINK: return .symlink
         default: return .file
+        }
+    }
+}
+
+/// Repository paths as a checkout could hold them, shared by the commit and workspace trees so
+/// both answer alike for the same name.
+enum CheckoutPath {
+    /// `path` normalised (see `RepoPath.normalize`), or nil when it names nothing a checkout could
+    /// hold: a path above the root, one with a NUL byte (C would cut the name short there and read
+    /// something else), or one through `.git` in any letter case (git never checks those out).
+    static func normalize(_ path: String) -> String? {
+        guard !path.utf8.contains(0), let normalized = RepoPath.normalize(path) else { return nil }
+        if normalized.split(separator: "/").contains(where: { isGitDirectoryName($0.utf8) }) { return nil }
+        return normalized
+    }
+
+    /// Whether one tree-entry or directory-entry name could be checked out.
+    static func isValidName<Bytes: Collection>(_ name: Bytes) -> Bool where Bytes.Element == UInt8 {
+        let slash = UInt8(ascii: "/"), dot = UInt8(ascii: ".")
+        if name.isEmpty || name.contains(slash) || name.contains(0) { return false }
+        if name.allSatisfy({ $0 == dot }) && name.count <= 2 { return false }
+        return !isGitDirectoryName(name)
+    }
+
+    static func isGitDirectoryName<Bytes: Collection>(_ name: Bytes) -> Bool where Bytes.Element == UInt8 {
+        // ASCII case folding only: git compares ".git" case-insensitively (core.protectNTFS/HFS).
+        name.count == 4 && zip(name, ".git".utf8).allSatisfy { byte, expected in
+            (byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte) == expected
         }
     }
 }

@@ -96,9 +96,16 @@ public final class LibGit2Repository {
     /// Resolves anything git accepts to a commit: full or short SHA, branch, remote branch, tag
     /// (peeled), `HEAD~2`, `main^`, and `A...B` (the merge-base of A and B, as `git diff A...B` uses).
     public func resolveCommit(_ spec: String) throws -> ObjectID {
+        if spec.utf8.contains(0) {
+            // C would read the spec only up to the NUL: resolve nothing rather than something else.
+            throw GitError.invalidRevisionSyntax(spec, reason: "it contains a NUL byte")
+        }
         if let range = spec.range(of: "...") {
             let left = String(spec[..<range.lowerBound])
             let right = String(spec[range.upperBound...])
+            if right.contains("..") {
+                throw GitError.invalidRevisionSyntax(spec, reason: "A...B takes exactly two revisions")
+            }
             let a = try resolveCommit(left.isEmpty ? "HEAD" : left)
             let b = try resolveCommit(right.isEmpty ? "HEAD" : right)
             return try mergeBase(a, b, spec: spec)

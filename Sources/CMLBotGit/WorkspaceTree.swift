@@ -36,7 +36,7 @@ public final class WorkspaceTree: FileTree {
     // MARK: FileTree
 
     public func entry(at path: String) throws -> FileTreeEntry? {
-        guard let path = RepoPath.normalize(path), !Self.touchesGitDirectory(path) else { return nil }
+        guard let path = CheckoutPath.normalize(path) else { return nil }
         if path.isEmpty { return FileTreeEntry(path: "", kind: .directory) }
         // A user-supplied path may pass through symlinked directories: its parent must resolve to a
         // place inside the checkout.
@@ -51,7 +51,7 @@ public final class WorkspaceTree: FileTree {
     }
 
     public func readFile(_ path: String) throws -> Data {
-        guard let normalized = RepoPath.normalize(path) else { throw FileTreeError.notFound(path: path, revision: label) }
+        guard let normalized = CheckoutPath.normalize(path) else { throw FileTreeError.notFound(path: path, revision: label) }
         guard let entry = try entry(at: normalized) else { throw FileTreeError.notFound(path: normalized, revision: label) }
         guard entry.kind == .file else { throw FileTreeError.notAFile(path: normalized, revision: label) }
         do {
@@ -63,7 +63,7 @@ public final class WorkspaceTree: FileTree {
     }
 
     public func files(under directory: String) throws -> [FileTreeEntry] {
-        guard let directory = RepoPath.normalize(directory) else { return [] }
+        guard let directory = CheckoutPath.normalize(directory) else { return [] }
         // The start must be a real directory inside the checkout (a symlinked one is not walked).
         guard try entry(at: directory)?.kind == .directory else { return [] }
         // libgit2 calls everything below an ignored directory ignored: starting inside one, list it all.
@@ -79,7 +79,8 @@ public final class WorkspaceTree: FileTree {
     private func walk(_ directory: [UInt8], checkIgnored: Bool, into out: inout [FileTreeEntry]) {
         for name in Self.names(in: absolute(directory)) {
             let raw = directory.isEmpty ? name : directory + [Self.slash] + name
-            if name == Self.dotGit { continue }
+            // `.git` (a directory, or a worktree's file) and names a checkout could not hold.
+            guard CheckoutPath.isValidName(name) else { continue }
             var st = stat()
             guard Self.linkStatus(absolute(raw), &st) else { continue }
             if st.st_mode & S_IFMT == S_IFDIR {
@@ -115,7 +116,6 @@ public final class WorkspaceTree: FileTree {
     // MARK: paths
 
     private static let slash = UInt8(ascii: "/")
-    private static let dotGit = Array(".git".utf8)
     private static let dotDvc = Array(".dvc".utf8)
 
     private func absolute(_ relative: [UInt8]) -> [UInt8] {
@@ -136,12 +136,6 @@ public final class WorkspaceTree: FileTree {
         if path == directory { return true }
         let prefix = directory.last == slash ? directory : directory + [slash]
         return path.starts(with: prefix)
-    }
-
-    /// Whether a repository-relative path names `.git` or something inside one (at any depth: a
-    /// nested repository's too). git never tracks such paths.
-    private static func touchesGitDirectory(_ path: String) -> Bool {
-        path.split(separator: "/").contains(".git")
     }
 
     // MARK: raw-byte system calls (names need not be UTF-8)
