@@ -15,6 +15,8 @@ public struct CheckRequest: Sendable {
     }
 
     public var workingDirectory: String
+    /// `--config FILE`: use this config instead of the head revision's `.cmlbot.yml`.
+    public var configPath: String?
     public var scope: Scope = .staged
     /// File names as pre-commit passes them (relative to the working directory); empty: all in scope.
     public var files: [String] = []
@@ -35,7 +37,7 @@ public enum CheckCommand {
         guard let format = FindingsFormatRegistry.format(named: request.format) else {
             throw CheckError.unknownFormat(request.format)
         }
-        let context = try RepositoryContext(workingDirectory: request.workingDirectory)
+        let context = try RepositoryContext(workingDirectory: request.workingDirectory, configOverride: request.configPath)
         let repository = context.repository
         var diagnostics: [Diagnostic] = []
 
@@ -82,7 +84,7 @@ public enum CheckCommand {
         }
         candidates.sort { RepoPath.precedes($0.path, $1.path) }
 
-        let config = try ConfigLoader.load(from: tree)
+        let config = try context.config(for: tree)
         let dvcOutputs = try DVCOutputsReader.read(tree, paths: allPaths.sorted(), diagnostics: &diagnostics)
         var tracked = Set<String>()
         for output in dvcOutputs { tracked.insert(output.isDirectory ? output.path + "/" : output.path) }

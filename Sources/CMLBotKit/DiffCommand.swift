@@ -9,6 +9,8 @@ public struct DiffRequest: Sendable {
 
     public var kind: Kind
     public var workingDirectory: String
+    /// `--config FILE`: use this config instead of the head revision's `.cmlbot.yml`.
+    public var configPath: String?
     /// Left side, as typed; DVC's default is HEAD.
     public var oldRevision = "HEAD"
     /// Right side, as typed; DVC's default is the workspace.
@@ -41,11 +43,11 @@ public struct CommandOutcome: Sendable {
 
 public enum DiffCommand {
     public static func run(_ request: DiffRequest) throws -> CommandOutcome {
-        let context = try RepositoryContext(workingDirectory: request.workingDirectory)
+        let context = try RepositoryContext(workingDirectory: request.workingDirectory, configOverride: request.configPath)
         let (oldTree, _) = try context.tree(request.oldRevision)
         let (newTree, _) = try context.tree(request.newRevision)
         // Config comes from the right-hand side, the state under review.
-        let config = try ConfigLoader.load(from: newTree)
+        let config = try context.config(for: newTree)
 
         let targets = request.targets.isEmpty ? nil : try request.targets.map(context.repoPath(fromUserPath:))
         let kinds: EvidenceCollector.Kinds = request.kind == .metrics ? .metrics : .params

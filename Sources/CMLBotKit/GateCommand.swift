@@ -7,6 +7,8 @@ import Foundation
 /// `cmlbot gate`: promotion rules from `.cmlbot.yml` on the base → head comparison, alone.
 public struct GateRequest: Sendable {
     public var workingDirectory: String
+    /// `--config FILE`: use this config instead of the head revision's `.cmlbot.yml`.
+    public var configPath: String?
     public var base: String?
     public var head = workspaceRevision
     public var format = "text"
@@ -22,7 +24,7 @@ public enum GateCommand {
         guard let format = FindingsFormatRegistry.format(named: request.format) else {
             throw CheckError.unknownFormat(request.format)
         }
-        let context = try RepositoryContext(workingDirectory: request.workingDirectory)
+        let context = try RepositoryContext(workingDirectory: request.workingDirectory, configOverride: request.configPath)
         let pipeline = try ReviewPipeline(context: context, base: request.base, head: request.head)
         var diagnostics = pipeline.diagnostics
         if pipeline.evaluations.isEmpty {

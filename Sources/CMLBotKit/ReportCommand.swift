@@ -12,6 +12,8 @@ public struct ReportRequest: Sendable {
     public enum Format: String, Sendable, CaseIterable { case md, json }
 
     public var workingDirectory: String
+    /// `--config FILE`: use this config instead of the head revision's `.cmlbot.yml`.
+    public var configPath: String?
     /// nil: `.cmlbot.yml`'s `base`, else HEAD.
     public var base: String?
     public var head = workspaceRevision
@@ -26,7 +28,7 @@ public struct ReportRequest: Sendable {
 
 public enum ReportCommand {
     public static func run(_ request: ReportRequest) throws -> CommandOutcome {
-        let context = try RepositoryContext(workingDirectory: request.workingDirectory)
+        let context = try RepositoryContext(workingDirectory: request.workingDirectory, configOverride: request.configPath)
         let pipeline = try ReviewPipeline(context: context, base: request.base, head: request.head)
         let report = Report(pipeline.reportInput(precision: request.precision), toolVersion: cmlbotVersion)
         let markdown = MarkdownReportRenderer.render(report)

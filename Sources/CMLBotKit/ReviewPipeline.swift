@@ -20,7 +20,7 @@ struct ReviewPipeline {
 
     init(context: RepositoryContext, base baseSpec: String?, head headSpec: String) throws {
         let (headTree, headInfo) = try context.tree(headSpec)
-        let config = try ConfigLoader.load(from: headTree)
+        let config = try context.config(for: headTree)
         let rules = try PromotionRules.parse(config.promotion, source: config.source ?? CMLBotConfig.fileName)
         let (baseTree, baseInfo) = try context.tree(baseSpec ?? config.base ?? "HEAD")
 

@@ -2,6 +2,7 @@ import CMLBotCore
 import CMLBotEvidence
 import CMLBotGit
 import CMLBotReport
+import Foundation
 
 /// DVC's name for the working directory as a right-hand side.
 public let workspaceRevision = "workspace"
@@ -12,9 +13,29 @@ final class RepositoryContext {
     /// The current directory relative to the repository root ("" at the root).
     let currentDirectory: String
 
-    init(workingDirectory: String) throws {
+    /// `--config FILE`, relative to the working directory: replaces the head revision's `.cmlbot.yml`
+    /// (for gates that a pull request must not be able to weaken).
+    let configOverride: String?
+    let workingDirectory: String
+
+    init(workingDirectory: String, configOverride: String? = nil) throws {
         repository = try LibGit2Repository(discoveringFrom: workingDirectory)
         currentDirectory = repository.relativePath(of: workingDirectory) ?? ""
+        self.configOverride = configOverride
+        self.workingDirectory = workingDirectory
+    }
+
+    /// The config that governs this run: `--config FILE` when given, else the tree's `.cmlbot.yml`.
+    func config(for tree: FileTree) throws -> CMLBotConfig {
+        guard let override = configOverride else { return try ConfigLoader.load(from: tree) }
+        let url = URL(fileURLWithPath: override, relativeTo: URL(fileURLWithPath: workingDirectory, isDirectory: true)).standardizedFileURL
+        let folder = WorkspaceTree(root: url.deletingLastPathComponent().path)
+        guard try folder.entry(at: url.lastPathComponent)?.kind == .file else {
+            throw ConfigError(path: override, detail: "no such file (given with --config)")
+        }
+        var config = try ConfigLoader.load(from: folder, path: url.lastPathComponent)
+        config.source = override
+        return config
     }
 
     /// A revision's tree: `workspace` (when no branch or tag has that name) is the working directory.

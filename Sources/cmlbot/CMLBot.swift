@@ -23,6 +23,8 @@ struct CMLBot: ParsableCommand {
 struct RepositoryOptions: ParsableArguments {
     @Option(name: .customShort("C"), help: ArgumentHelp("Run as if started in DIR.", valueName: "DIR"))
     var directory: String?
+    @Option(help: ArgumentHelp("Use this config instead of the head revision's .cmlbot.yml.", valueName: "FILE"))
+    var config: String?
 
     var workingDirectory: String {
         let cwd = FileManager.default.currentDirectoryPath
@@ -54,6 +56,7 @@ struct DVCDiffOptions: ParsableArguments {
 
     func request(_ kind: DiffRequest.Kind) -> DiffRequest {
         var request = DiffRequest(kind: kind, workingDirectory: repository.workingDirectory)
+        request.configPath = repository.config
         if let oldRevision { request.oldRevision = oldRevision }
         if let newRevision { request.newRevision = newRevision }
         request.style = json ? .json : md ? .markdown : .table
@@ -107,6 +110,7 @@ struct ReportCommandCLI: ParsableCommand {
 
     func run() throws {
         var request = ReportRequest(workingDirectory: repository.workingDirectory)
+        request.configPath = repository.config
         request.failOn = failOn
         request.base = base
         if let head { request.head = head }
@@ -134,6 +138,7 @@ struct Gate: ParsableCommand {
 
     func run() throws {
         var request = GateRequest(workingDirectory: repository.workingDirectory)
+        request.configPath = repository.config
         request.base = base
         if let head { request.head = head }
         request.format = format
@@ -174,6 +179,7 @@ struct Check: ParsableCommand {
 
     func run() throws {
         var request = CheckRequest(workingDirectory: repository.workingDirectory)
+        request.configPath = repository.config
         if let base, let head { request.scope = .range(base: base, head: head) }
         else if all { request.scope = .all(revision: rev) }
         request.files = files

@@ -187,6 +187,15 @@ import TestSupport
         let onlyErrors = try CMLBotBinary.run(["gate", "--head", "HEAD", "--fail-on", "never"], in: repo.path)
         #expect(onlyErrors.status == 0)
 
+        // --config: rules from outside the change under review (e.g. the base branch's copy).
+        let outside = try TemporaryDirectory("cmlbot-config")
+        try "version: 1\nbase: main\npromote:\n  metrics:\n    - {metric: acc, min: 0.5}\n".write(toFile: outside.file("gates.yml"), atomically: true, encoding: .utf8)
+        let lenient = try CMLBotBinary.run(["gate", "--head", "HEAD", "--config", outside.file("gates.yml")], in: repo.path)
+        #expect(lenient.status == 0, "\(lenient.stdout)\(lenient.stderr)")
+        let missing = try CMLBotBinary.run(["gate", "--config", "nope.yml"], in: repo.path)
+        #expect(missing.status == 2)
+        #expect(missing.stderr == "error: nope.yml: no such file (given with --config)\n")
+
         let out = try TemporaryDirectory("cmlbot-gated-report")
         let report = try CMLBotBinary.run(["report", "--head", "HEAD", "--out", out.path], in: repo.path)
         #expect(report.status == 1)
