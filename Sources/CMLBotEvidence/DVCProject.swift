@@ -38,6 +38,7 @@ public enum DVCProjectReader {
         let dvcFiles = try tree.filePaths(under: "").filter { RepoPath.fileName($0) == "dvc.yaml" }
         var metrics = Set<String>()
         var params: [String: Set<String>?] = [:]
+        var trackedVars: [String: Set<String>] = [:]
 
         // DVC's `_merge_params`: a file listed anywhere without keys is tracked whole, and then
         // keys listed for it elsewhere add nothing.
@@ -78,9 +79,15 @@ public enum DVCProjectReader {
             }
             for (name, stageValue) in root["stages"]?.objectValue?.pairs ?? [] {
                 guard let stage = stageValue.objectValue else { continue }
-                for (body, bindings) in reader.expand(stage: stage, name: name) {
+                for (body, bindings, origins) in reader.expand(stage: stage, name: name) {
                     var scoped = reader.context
                     scoped.bindings = bindings
+                    scoped.bindingOrigins = origins
+                    // DVC records which file-backed variables a stage interpolates ("tracked vars").
+                    scoped.tracking = true
+                    defer {
+                        for (file, keys) in scoped.tracked { trackedVars[file, default: []].formUnion(keys) }
+                    }
                     // As DVC: wdir is resolved first, then the stage's own vars are loaded from it.
                     var wdir = dir
                     if let w = body["wdir"]?.stringValue {
@@ -128,12 +135,21 @@ public enum DVCProjectReader {
                             break
                         }
                     }
+                    // The rest of the stage (cmd, deps, outs, ...) only matters for tracked vars.
+                    for (key, value) in body.pairs where !["metrics", "params", "wdir", "vars"].contains(key) {
+                        scoped.interpolateAll(value)
+                    }
                 }
             }
             diagnostics += reader.diagnostics
         }
         if try tree.entry(at: defaultParamsFile)?.kind == .file {
             params[defaultParamsFile] = .some(nil)
+        }
+        // `dvc params diff` also shows the variables stages interpolate from vars files (and from a
+        // params.yaml below the root), keyed by their dotted path, unless the file is listed already.
+        for (file, keys) in trackedVars where params[file] == nil && !keys.isEmpty {
+            params[file] = .some(keys)
         }
         result.metrics = metrics.sorted(by: RepoPath.precedes)
         result.params = params.sorted { RepoPath.precedes($0.key, $1.key) }.map { file, keys in
@@ -154,6 +170,8 @@ private struct PipelineReader {
         self.tree = tree
         self.dvcFile = dvcFile
         context = TemplateContext(tree: tree, directory: directory, document: root)
+        // Load params.yaml and vars once here, not again in every stage's copy of the context.
+        context.loadGlobals()
     }
 
     mutating func warn(_ message: String) {
@@ -192,26 +210,33 @@ private struct PipelineReader {
         return path(entry, in: directory, context: &own)
     }
 
-    /// A stage, or the stages a `foreach:`/`matrix:` generates, each with its template bindings.
-    mutating func expand(stage: OrderedObject, name: String) -> [(OrderedObject, [String: Value])] {
+    /// A stage, or the stages a `foreach:`/`matrix:` generates, each with its template bindings and
+    /// where bound values came from (a `foreach: ${models}` item is `models.<key>` of its file).
+    mutating func expand(stage: OrderedObject, name: String) -> [(OrderedObject, [String: Value], [String: TemplateContext.Origin])] {
         if let foreach = stage["foreach"] {
             guard let body = stage["do"]?.objectValue else {
                 warn("stage '\(name)': foreach without a do: mapping; stage skipped")
                 return []
             }
             var items = foreach
+            var origin: TemplateContext.Origin?
             if case .string(let ref) = foreach {
-                guard let value = context.lookupExpression(ref) else {
+                guard let (value, source) = context.lookupExpression(ref) else {
                     warn("stage '\(name)': cannot resolve foreach '\(ref)'; stage skipped")
                     return []
                 }
                 items = value
+                origin = source
             }
             switch items {
             case .array(let list):
-                return list.map { (body, ["item": $0]) }
+                return list.enumerated().map { index, item in
+                    (body, ["item": item], origin.map { ["item": $0.appending(String(index))] } ?? [:])
+                }
             case .object(let dict):
-                return dict.pairs.map { (body, ["item": $0.value, "key": .string($0.key)]) }
+                return dict.pairs.map { pair in
+                    (body, ["item": pair.value, "key": .string(pair.key)], origin.map { ["item": $0.appending(pair.key)] } ?? [:])
+                }
             default:
                 warn("stage '\(name)': foreach needs a list or a mapping; stage skipped")
                 return []
@@ -220,10 +245,14 @@ private struct PipelineReader {
         if let matrix = stage["matrix"]?.objectValue {
             // DVC: `item` maps each axis to its value; `key` is the generated name's suffix, the
             // values joined by "-" (a list or mapping value shows as axis name + index).
-            var combos: [(item: OrderedObject, key: [String])] = [(OrderedObject(), [])]
+            var combos: [(item: OrderedObject, key: [String], origins: [String: TemplateContext.Origin])] = [(OrderedObject(), [], [:])]
             for (axis, values) in matrix.pairs {
                 var list = values.arrayValue
-                if list == nil, case .string(let ref) = values { list = context.lookupExpression(ref)?.arrayValue }
+                var origin: TemplateContext.Origin?
+                if list == nil, case .string(let ref) = values, let (value, source) = context.lookupExpression(ref) {
+                    list = value.arrayValue
+                    origin = source
+                }
                 guard let list else {
                     warn("stage '\(name)': matrix axis '\(axis)' is not a list; stage skipped")
                     return []
@@ -236,26 +265,43 @@ private struct PipelineReader {
                     list.enumerated().map { index, value in
                         var item = combo.item
                         item[axis] = value
+                        var origins = combo.origins
+                        if let origin { origins["item." + axis] = origin.appending(String(index)) }
                         let fragment = value.isScalar ? TemplateContext.text(value) ?? "" : "\(axis)\(index)"
-                        return (item, combo.key + [fragment])
+                        return (item, combo.key + [fragment], origins)
                     }
                 }
             }
             var body = stage
             body["matrix"] = nil
-            return combos.map { (body, ["item": .object($0.item), "key": .string($0.key.joined(separator: "-"))]) }
+            return combos.map { (body, ["item": .object($0.item), "key": .string($0.key.joined(separator: "-"))], $0.origins) }
         }
-        return [(stage, [:])]
+        return [(stage, [:], [:])]
     }
 }
 
 /// DVC's `${...}` templating, enough for paths and param keys: `vars:` (inline mappings and files),
-/// the default `params.yaml` next to the dvc.yaml, and `item`/`key` in foreach/matrix stages.
+/// the default `params.yaml` next to the dvc.yaml, and `item`/`key` in foreach/matrix stages. It
+/// also records which file-backed values a stage uses, as DVC's `Context.track()` does.
 struct TemplateContext {
+    /// Where a value lives: a file and the dotted path inside it.
+    struct Origin: Equatable {
+        var file: String
+        var path: [String]
+        func appending(_ part: String) -> Origin { Origin(file: file, path: path + [part]) }
+    }
+
     let tree: FileTree
     let directory: String
     var globals = OrderedObject()
+    /// The file each top-level variable came from; inline `vars:` mappings have none.
+    var globalOrigins: [String: String] = [:]
     var bindings: [String: Value] = [:]
+    /// Origins of bound values, by dotted prefix (`item`, or `item.<axis>` in a matrix).
+    var bindingOrigins: [String: Origin] = [:]
+    var tracking = false
+    /// File → dotted keys interpolated while `tracking`.
+    var tracked: [String: Set<String>] = [:]
     private var loaded = false
     let document: OrderedObject
 
@@ -265,12 +311,12 @@ struct TemplateContext {
         self.document = document
     }
 
-    private mutating func loadGlobals() {
+    mutating func loadGlobals() {
         guard !loaded else { return }
         loaded = true
         if let path = RepoPath.join(directory, DVCProjectReader.defaultParamsFile),
            let data = try? tree.readFile(path), let value = try? YAMLLoader.parse(data) {
-            merge(value)
+            merge(value, from: path)
         }
         addVars(document["vars"]?.arrayValue ?? [], relativeTo: directory)
     }
@@ -282,7 +328,7 @@ struct TemplateContext {
         for entry in entries {
             switch entry {
             case .object:
-                merge(entry)
+                merge(entry, from: nil)
             case .string(let spec):
                 let parts = spec.split(separator: ":", maxSplits: 1).map(String.init)
                 guard let name = parts.first, let path = RepoPath.join(directory, name),
@@ -290,9 +336,9 @@ struct TemplateContext {
                       let object = value.objectValue else { continue }
                 if parts.count == 2 {
                     let keys = parts[1].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-                    merge(.object(OrderedObject(keys.compactMap { key in object[key].map { (key, $0) } })))
+                    merge(.object(OrderedObject(keys.compactMap { key in object[key].map { (key, $0) } })), from: path)
                 } else {
-                    merge(value)
+                    merge(value, from: path)
                 }
             default:
                 break
@@ -300,30 +346,49 @@ struct TemplateContext {
         }
     }
 
-    private mutating func merge(_ value: Value) {
-        for (k, v) in value.objectValue?.pairs ?? [] { globals[k] = v }
+    private mutating func merge(_ value: Value, from file: String?) {
+        for (k, v) in value.objectValue?.pairs ?? [] {
+            globals[k] = v
+            globalOrigins[k] = file
+        }
     }
 
-    /// `${a.b}` as a value (for `foreach: ${list}`), or nil.
-    mutating func lookupExpression(_ text: String) -> Value? {
+    /// `${a.b}` as a value and its origin (for `foreach: ${list}`), or nil. Not tracked: DVC
+    /// resolves foreach and matrix data outside its tracking.
+    mutating func lookupExpression(_ text: String) -> (Value, Origin?)? {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         guard trimmed.hasPrefix("${"), trimmed.hasSuffix("}") else { return nil }
-        return lookup(String(trimmed.dropFirst(2).dropLast()).trimmingCharacters(in: .whitespaces))
+        return resolve(String(trimmed.dropFirst(2).dropLast()).trimmingCharacters(in: .whitespaces))
     }
 
-    /// `a.b.0` or `a.b[0]` (DVC normalises brackets to dots).
-    mutating func lookup(_ expression: String) -> Value? {
+    /// `a.b.0` or `a.b[0]` (DVC normalises brackets to dots), with where the value came from.
+    mutating func resolve(_ expression: String) -> (Value, Origin?)? {
         let dotted = expression.replacingOccurrences(of: "[", with: ".").replacingOccurrences(of: "]", with: "")
         let parts = dotted.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         guard let head = parts.first, !head.isEmpty else { return nil }
         var value: Value?
-        if let bound = bindings[head] { value = bound } else { loadGlobals(); value = globals[head] }
+        var origin: Origin?
+        if let bound = bindings[head] {
+            value = bound
+            // The longest bound prefix with a known origin (`item.model` before `item`).
+            for length in stride(from: parts.count, through: 1, by: -1) {
+                if let o = bindingOrigins[parts.prefix(length).joined(separator: ".")] {
+                    origin = Origin(file: o.file, path: o.path + parts.dropFirst(length))
+                    break
+                }
+            }
+        } else {
+            loadGlobals()
+            value = globals[head]
+            origin = globalOrigins[head].map { Origin(file: $0, path: parts) }
+        }
         for part in parts.dropFirst() {
             if let o = value?.objectValue { value = o[part] }
             else if let a = value?.arrayValue, let i = Int(part), a.indices.contains(i) { value = a[i] }
             else { return nil }
         }
-        return value
+        guard let value else { return nil }
+        return (value, origin)
     }
 
     /// Replaces every `${expr}` in `text`; nil when one cannot be resolved or is a list or mapping
@@ -341,11 +406,26 @@ struct TemplateContext {
             out += rest[..<open.lowerBound]
             guard let close = rest[open.upperBound...].firstIndex(of: "}") else { return nil }
             let expr = rest[open.upperBound..<close].trimmingCharacters(in: .whitespaces)
-            guard let value = lookup(expr), let piece = Self.text(value) else { return nil }
+            guard let (value, origin) = resolve(expr) else { return nil }
+            // DVC tracks values and lists it interpolates, not mappings (those have no single source).
+            guard let piece = Self.text(value) else { return nil }
+            if tracking, let origin {
+                tracked[origin.file, default: []].insert(origin.path.joined(separator: "."))
+            }
             out += piece
             rest = rest[rest.index(after: close)...]
         }
         return out + rest
+    }
+
+    /// Interpolates every string in `value`, for tracking only.
+    mutating func interpolateAll(_ value: Value) {
+        switch value {
+        case .string(let s): _ = interpolate(s)
+        case .array(let items): for item in items { interpolateAll(item) }
+        case .object(let o): for (k, v) in o.pairs { _ = interpolate(k); interpolateAll(v) }
+        default: break
+        }
     }
 
     /// DVC's `to_str`: `str()` of the value, except that bools print as `true`/`false`.

@@ -73,16 +73,22 @@ public enum EvidenceCollector {
                     files.append(ParamsDeclaration(path: extra, keys: nil))
                 }
             }
+            var seen = Set<String>()
             for declaration in files {
-                guard let entry = try tree.entry(at: declaration.path), entry.kind == .file else {
+                guard let entry = try tree.entry(at: declaration.path) else {
                     if selection.targets == nil {
                         diagnostics.append(.warning(path: declaration.path, revision: tree.label, "params file declared in dvc.yaml does not exist"))
                     }
                     continue
                 }
-                guard let values = load(declaration.path, from: tree, mode: .params, diagnostics: &diagnostics) else { continue }
-                let selected = declaration.keys.map { values.selecting($0) } ?? values
-                snapshot.params.append(EvidenceFile(path: declaration.path, values: selected))
+                // A directory listed as params expands to its files, each with the same keys (DVC's
+                // `try_expand_paths`, as for metrics).
+                let paths = entry.kind == .directory ? try tree.filePaths(under: declaration.path) : [declaration.path]
+                for path in paths where seen.insert(path).inserted {
+                    guard let values = load(path, from: tree, mode: .params, diagnostics: &diagnostics) else { continue }
+                    let selected = declaration.keys.map { values.selecting($0) } ?? values
+                    snapshot.params.append(EvidenceFile(path: path, values: selected))
+                }
             }
         }
         snapshot.metrics.sort { RepoPath.precedes($0.path, $1.path) }

@@ -86,11 +86,32 @@ public struct FlatValues: Equatable, Sendable {
         }
     }
 
-    /// Only the listed keys, each naming a leaf (`model.depth`) or a subtree (`model`).
+    /// Only the listed keys, each naming a leaf (`model.depth`) or a subtree (`model`). A key that
+    /// goes into a list (`folds.0`, `layers.1.units`), as DVC's tracked template variables do,
+    /// selects that element under the key as written.
     public func selecting(_ keys: [String]) -> FlatValues {
         var out = FlatValues()
         for key in entries.keys where keys.contains(where: { key == $0 || key.hasPrefix($0 + ".") }) {
             out.entries[key] = entries[key]
+        }
+        // Keys already covered, as themselves, a subtree, or inside a list selected whole, are done.
+        let covered = out.entries.keys
+        for wanted in keys where !covered.contains(where: { $0 == wanted || $0.hasPrefix(wanted + ".") || wanted.hasPrefix($0 + ".") }) {
+            guard let listKey = entries.keys.first(where: { wanted.hasPrefix($0 + ".") && entries[$0]?.arrayValue != nil }),
+                  var value = entries[listKey] else { continue }
+            for part in wanted.dropFirst(listKey.count + 1).split(separator: ".", omittingEmptySubsequences: false) {
+                if let list = value.arrayValue, let i = Int(part), list.indices.contains(i) { value = list[i] }
+                else if let object = value.objectValue, let child = object[String(part)] { value = child }
+                else { value = .null; break }
+            }
+            switch value {
+            case .null: continue
+            case .object(let object):
+                var dropped: [String] = [], duplicates: [String] = []
+                Self.walk(object, prefix: wanted, mode: .params, into: &out.entries, dropped: &dropped, duplicates: &duplicates)
+            default:
+                out.entries[wanted] = value
+            }
         }
         return out
     }

@@ -233,6 +233,62 @@ import Testing
         #expect(diagnostics.first?.message.contains("o/${inline}.json") == true)
     }
 
+    @Test func interpolatedVariablesFromFilesAreTrackedParams() throws {
+        // Checked with DVC 3.67.1 (`dvc.repo.params.show`): conf/v.yaml shows model.lr, opt,
+        // model.depth, models.cnn.lr, models.rnn.lr, folds.0, folds.1, axis.0, axis.1; params.yaml
+        // is shown whole, inline vars are not files.
+        let (d, diagnostics) = try read([
+            "params.yaml": "flag: true\n",
+            "conf/v.yaml": """
+                model: {lr: 0.1, depth: 3, unused: 9}
+                opt: adam
+                models:
+                  cnn: {lr: 0.5, n: 1}
+                  rnn: {lr: 0.6, n: 2}
+                folds: [f0, f1]
+                axis: [x, y]
+                """,
+            "dvc.yaml": """
+                vars:
+                  - conf/v.yaml
+                  - inline: 3
+                stages:
+                  t:
+                    cmd: python train.py --lr ${model.lr} --opt ${opt} ${flag} ${inline}
+                    deps: ["data/${model.depth}"]
+                  fe:
+                    foreach: ${models}
+                    do:
+                      cmd: echo ${item.lr} ${key}
+                  fl:
+                    foreach: ${folds}
+                    do:
+                      cmd: echo ${item}
+                  mx:
+                    matrix:
+                      a: ${axis}
+                      b: [1, 2]
+                    cmd: echo ${item.a} ${item.b} ${key}
+                """,
+        ])
+        #expect(params(d) == [
+            "params.yaml": "*",
+            "conf/v.yaml": "axis.0,axis.1,folds.0,folds.1,model.depth,model.lr,models.cnn.lr,models.rnn.lr,opt",
+        ])
+        #expect(diagnostics.isEmpty)
+    }
+
+    @Test func trackedVariablesDoNotNarrowAFileListedElsewhere() throws {
+        let (d, _) = try read([
+            "sub/params.yaml": "a: 1\nb: 2\n",
+            "sub/dvc.yaml": "stages:\n  t:\n    cmd: echo ${a}\n  u:\n    cmd: echo ${b}\n    params: [{params.yaml: }]\n",
+            "other/dvc.yaml": "stages:\n  s:\n    cmd: echo ${c}\n",
+            "other/params.yaml": "c: 3\n",
+        ])
+        // sub/params.yaml is tracked whole by a stage; other/params.yaml only by interpolation.
+        #expect(params(d) == ["sub/params.yaml": "*", "other/params.yaml": "c"])
+    }
+
     @Test func unresolvableTemplatesWarnAndSkipTheEntry() throws {
         let (d, diagnostics) = try read(["dvc.yaml": """
             stages:

@@ -49,6 +49,14 @@ struct OversizedTree: FileTree {
         #expect(s.declarations.dvcFiles == ["dvc.yaml"])
     }
 
+    @Test func trackedTemplateVariablesAreReadAtEachRevision() throws {
+        let s = try collect([
+            "conf/v.yaml": "model: {lr: 0.1, depth: 3}\nfolds: [f0, f1]\n",
+            "dvc.yaml": "vars: [conf/v.yaml]\nstages:\n  t:\n    cmd: train --lr ${model.lr} ${folds[1]}\n",
+        ])
+        #expect(file(s, "conf/v.yaml", params: true)?.entries == OrderedObject([("model.lr", .double(0.1)), ("folds.1", .string("f1"))]))
+    }
+
     @Test func kindsLimitWhatIsRead() throws {
         let files = ["dvc.yaml": "metrics: [m.json]\n", "m.json": #"{"a": 1}"#, "params.yaml": "p: 1\n"]
         let metricsOnly = try collect(files, kinds: .metrics)
@@ -77,6 +85,18 @@ struct OversizedTree: FileTree {
         #expect(warning.message.contains("cache: false"))           // a DVC-cached output is not in git
         let workspace = try collect(files, label: "workspace")
         #expect(workspace.diagnostics.first?.message.contains("dvc repro") == true)
+    }
+
+    @Test func directoriesUnderParamsExpandToo() throws {
+        let s = try collect([
+            "dvc.yaml": "params: [configs]\nstages:\n  t:\n    cmd: x\n    params: [{more: [lr]}]\n",
+            "configs/a.yaml": "x: 1\n",
+            "configs/b.json": #"{"y": 2}"#,
+            "more/c.yaml": "lr: 0.1\nother: 2\n",
+        ])
+        #expect(s.params.map(\.path) == ["configs/a.yaml", "configs/b.json", "more/c.yaml"])
+        #expect(file(s, "more/c.yaml", params: true)?.keys == ["lr"])
+        #expect(s.diagnostics.isEmpty)
     }
 
     @Test func missingParamsFileWarns() throws {

@@ -118,4 +118,18 @@ import Testing
         #expect(flat.selecting(["missing"]).keys.isEmpty)
         #expect(flat.selecting([]).keys.isEmpty)
     }
+
+    @Test func selectingIntoLists() {
+        // DVC's tracked template variables name list elements: `folds.0`.
+        let flat = FlatValues(OrderedObject([
+            ("folds", .array([.string("f0"), .string("f1")])),
+            ("layers", .array([.object(OrderedObject([("units", .int(64)), ("act", .string("relu"))]))])),
+            ("lr", .double(0.1)),
+        ]))
+        #expect(flat.selecting(["folds.1"]).entries == OrderedObject([("folds.1", .string("f1"))]))
+        #expect(flat.selecting(["layers.0.units"]).entries == OrderedObject([("layers.0.units", .int(64))]))
+        #expect(flat.selecting(["layers.0"]).keys == ["layers.0.units", "layers.0.act"])
+        #expect(flat.selecting(["folds.5", "folds.x", "lr.0"]).isEmpty)
+        #expect(flat.selecting(["folds", "folds.0"]).keys == ["folds"])
+    }
 }

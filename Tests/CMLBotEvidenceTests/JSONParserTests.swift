@@ -131,8 +131,10 @@ import Testing
         let objects = String(repeating: "{\"a\":", count: 10_000) + "1" + String(repeating: "}", count: 10_000)
         #expect(parseError(objects) != nil)
         // Within the limit it parses.
-        let ok = String(repeating: "[", count: 500) + String(repeating: "]", count: 500)
+        let ok = String(repeating: "[", count: JSONParser.maximumDepth) + String(repeating: "]", count: JSONParser.maximumDepth)
         #expect((try? parse(ok)) != nil)
+        let over = "[" + ok + "]"
+        #expect(parseError(over) != nil)
     }
 
     @Test func invalidUTF8IsAnError() {

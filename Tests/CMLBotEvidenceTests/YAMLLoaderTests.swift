@@ -279,6 +279,14 @@ import Testing
         #expect(try parse("a: |\n  x\ty\n") == object([("a", .string("x\ty\n"))]))
     }
 
+    @Test func tabPositionsSurviveCRLFAndWideCharacters() throws {
+        // The tab check maps libyaml's character positions back onto the text.
+        #expect(try parse("a: 1\r\nb: 'x\ty'\r\nc: [1,\t2]\r\n") == object([("a", .int(1)), ("b", .string("x\ty")), ("c", .array([.int(1), .int(2)]))]))
+        #expect(fails("a: 'x\ty'\r\nb:\t1\r\n")?.line == 2)
+        #expect(fails("a: \"é中😀\"\nb: '\t'\nc: 1\t\n")?.line == 3)
+        #expect(try parse("a: \"é中😀\"\nb: '\t'\n") == object([("a", .string("é中😀")), ("b", .string("\t"))]))
+    }
+
     @Test func csvReadsAsOneString() throws {
         // DVC Q10: a CSV metric is the YAML string "acc,loss 0.9,0.1".
         #expect(try parse("acc,loss\n0.9,0.1\n") == .string("acc,loss 0.9,0.1"))
@@ -344,6 +352,11 @@ import Testing
         #expect(fails(block) != nil)
         let ok = String(repeating: "[", count: 300) + String(repeating: "]", count: 300)
         #expect((try? parse(ok)) != nil)
+        // Just inside the limit: composing recurses once per level, which must fit a test thread's stack.
+        let limit = String(repeating: "[", count: YAMLLoader.maximumDepth) + String(repeating: "]", count: YAMLLoader.maximumDepth)
+        #expect((try? parse(limit)) != nil)
+        let over = String(repeating: "[", count: YAMLLoader.maximumDepth + 1) + String(repeating: "]", count: YAMLLoader.maximumDepth + 1)
+        #expect(fails(over) != nil)
     }
 
     @Test func keyOrderAndNesting() throws {

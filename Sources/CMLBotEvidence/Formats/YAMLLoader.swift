@@ -21,8 +21,7 @@ public enum YAMLLoader {
             throw FormatError(format: "YAML", reason: "file is not valid UTF-8 text")
         }
         // libyaml's marks count characters after a leading byte-order mark, as ruamel's Reader strips one.
-        var scalars = Array(text.unicodeScalars)
-        if scalars.first == "\u{FEFF}" { scalars.removeFirst() }
+        let scalars = text.unicodeScalars.first == "\u{FEFF}" ? text.unicodeScalars.dropFirst() : text.unicodeScalars[...]
         try checkCharacters(scalars)
         if data.isEmpty { return .null }
         return try data.withUnsafeBytes { raw -> Value in
@@ -34,14 +33,14 @@ public enum YAMLLoader {
             let composer = YAMLComposer()
             try composer.start(input: base, count: count)
             let value = try composer.composeSingleDocument()
-            if scalars.contains("\t") { try composer.checkTabs(scalars) }
+            if text.utf8.contains(0x09) { try composer.checkTabs(scalars) }
             return value
         }
     }
 
     /// ruamel's Reader refuses these code points before parsing (`unacceptable character`): C0
     /// controls other than tab/LF/CR, DEL, C1 controls other than NEL, surrogates, U+FFFE/U+FFFF.
-    static func checkCharacters(_ scalars: [Unicode.Scalar]) throws {
+    static func checkCharacters(_ scalars: some Sequence<Unicode.Scalar>) throws {
         var line = 1, column = 1
         for s in scalars {
             let v = s.value
@@ -447,7 +446,7 @@ private final class YAMLComposer {
     /// before a comment) it stops with "found character '\t' that cannot start any token". libyaml
     /// is more lenient, so the spans it reports are used to find such tabs. TSV files fail this way
     /// in DVC, which matters because metrics files of unknown extension are read as YAML.
-    func checkTabs(_ scalars: [Unicode.Scalar]) throws {
+    func checkTabs(_ scalars: some Sequence<Unicode.Scalar>) throws {
         let safe = Self.union(tabSafe), plain = Self.union(plainSpans)
         func inside(_ spans: [Range<Int>], _ i: Int) -> Bool {
             var lo = 0, hi = spans.count
