@@ -37,7 +37,7 @@ let package = Package(
         // The pipeline: runs the stages for each command with injected adapters.
         .target(name: "CMLBotKit", dependencies: ["CMLBotCore", "CMLBotGit", "CMLBotEvidence", "CMLBotCompare", "CMLBotGates", "CMLBotReport", "CMLBotForge"]),
         // Thin executable: flags → request, outcome → exit code.
-        .executableTarget(name: "cmlbot", dependencies: ["CMLBotKit", "CMLBotGates", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "cmlbot", dependencies: ["CMLBotKit", "CMLBotGates", "CMLBotForge", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .target(name: "TestSupport", dependencies: ["CMLBotCore"], path: "Tests/TestSupport"),
         .target(name: "ForgeFakes", dependencies: ["TestSupport", .product(name: "FlyingFox", package: "FlyingFox")], path: "Tests/ForgeFakes"),

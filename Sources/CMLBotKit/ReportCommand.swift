@@ -1,6 +1,7 @@
 import CMLBotCompare
 import CMLBotCore
 import CMLBotEvidence
+import CMLBotForge
 import CMLBotGates
 import CMLBotReport
 import Foundation
@@ -24,12 +25,47 @@ public struct ReportRequest: Sendable {
     public var failOn: FailurePolicy = .error
 
     public init(workingDirectory: String) { self.workingDirectory = workingDirectory }
+
+    init(copying other: ReportRequest, format: Format) {
+        self = other
+        self.format = format
+        self.outputDirectory = nil
+    }
 }
 
 public enum ReportCommand {
+    /// The local preview (no network).
     public static func run(_ request: ReportRequest) throws -> CommandOutcome {
+        try render(request, defaultBase: nil).outcome
+    }
+
+    /// `report --publish`: the same report, then the sticky comment, status, check run and job
+    /// summary. In CI the base defaults to the pull request's base commit.
+    public static func publish(_ request: ReportRequest, options: PublishOptions) async throws -> CommandOutcome {
+        var options = options
+        if request.head != workspaceRevision, options.overrides.head == nil {
+            // The status belongs on the commit the report describes.
+            let context = try RepositoryContext(workingDirectory: request.workingDirectory)
+            options.overrides.head = try context.repository.resolveCommit(request.head).hex
+        }
+        let publisher = try Publisher(options: options)
+        let (outcome, findings) = try render(request, defaultBase: publisher.context.baseSHA)
+        let errors = findings.filter { $0.severity == .error }.count
+        let state: CommitState = request.failOn.fails(findings) ? .failure : .success
+        let description = errors > 0 ? "\(errors) gate\(errors == 1 ? "" : "s") failed" : "review evidence ready" + (findings.isEmpty ? "" : " (\(findings.count) warning\(findings.count == 1 ? "" : "s"))")
+        let markdown = request.format == .md ? outcome.output : try render(ReportRequest(copying: request, format: .md), defaultBase: publisher.context.baseSHA).outcome.output
+        let summary = try await publisher.publish(markdown: markdown, status: (state, description), verdict: state == .success ? (findings.isEmpty ? "pass" : "warn") : "fail")
+        var result = outcome
+        result.diagnostics += summary.log.map { Diagnostic(.note, $0) }
+        // The report itself went to the comment, the job summary and --out; stdout carries workflow
+        // commands (::notice) and the --dry-run transcript.
+        result.output = summary.output
+        return result
+    }
+
+    static func render(_ request: ReportRequest, defaultBase: String?) throws -> (outcome: CommandOutcome, findings: [Finding]) {
         let context = try RepositoryContext(workingDirectory: request.workingDirectory, configOverride: request.configPath)
-        let pipeline = try ReviewPipeline(context: context, base: request.base, head: request.head)
+        let pipeline = try ReviewPipeline(context: context, base: request.base, head: request.head, ciBase: defaultBase)
         let report = Report(pipeline.reportInput(precision: request.precision), toolVersion: cmlbotVersion)
         let markdown = MarkdownReportRenderer.render(report)
         let json = JSONReportRenderer.render(report)
@@ -40,9 +76,10 @@ public enum ReportCommand {
             try write(json, to: dir.appendingPathComponent("report.json"))
         }
         // A failed gate still explains itself: the report is out before the exit status says no.
-        return CommandOutcome(output: request.format == .json ? json : markdown,
-                              diagnostics: pipeline.diagnostics,
-                              exitCode: request.failOn.fails(pipeline.findings) ? 1 : 0)
+        let outcome = CommandOutcome(output: request.format == .json ? json : markdown,
+                                     diagnostics: pipeline.diagnostics,
+                                     exitCode: request.failOn.fails(pipeline.findings) ? 1 : 0)
+        return (outcome, pipeline.findings)
     }
 
     static func write(_ text: String, to url: URL) throws {

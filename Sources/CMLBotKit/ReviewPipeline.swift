@@ -18,11 +18,12 @@ struct ReviewPipeline {
     let evaluations: [RuleEvaluation]
     let diagnostics: [Diagnostic]
 
-    init(context: RepositoryContext, base baseSpec: String?, head headSpec: String) throws {
+    init(context: RepositoryContext, base baseSpec: String?, head headSpec: String, ciBase: String? = nil) throws {
         let (headTree, headInfo) = try context.tree(headSpec)
         let config = try context.config(for: headTree)
         let rules = try PromotionRules.parse(config.promotion, source: config.source ?? CMLBotConfig.fileName)
-        let (baseTree, baseInfo) = try context.tree(baseSpec ?? config.base ?? "HEAD")
+        // Explicit --base, then the pull request's base in CI, then the config, then HEAD.
+        let (baseTree, baseInfo) = try context.tree(baseSpec ?? ciBase ?? config.base ?? "HEAD")
 
         let selection = EvidenceSelection(extraMetrics: config.metricsFiles, extraParams: config.paramsFiles)
         let baseSnapshot = try EvidenceCollector.collect(baseTree, selection: selection)

@@ -66,11 +66,12 @@ final class RepositoryContext {
 public enum KitError: UserFacingError, Equatable {
     case pathOutsideRepository(String)
     case cannotWrite(path: String, reason: String)
+    case cannotRead(path: String, reason: String)
 
     public var kind: FailureKind {
         switch self {
         case .pathOutsideRepository: return .usage
-        case .cannotWrite: return .operational
+        case .cannotWrite, .cannotRead: return .operational
         }
     }
 
@@ -78,6 +79,7 @@ public enum KitError: UserFacingError, Equatable {
         switch self {
         case .pathOutsideRepository(let path): return "\(path) is outside the repository"
         case .cannotWrite(let path, let reason): return "cannot write \(path): \(reason)"
+        case .cannotRead(let path, let reason): return "cannot read \(path): \(reason)"
         }
     }
 }

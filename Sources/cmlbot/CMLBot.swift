@@ -1,12 +1,13 @@
 import ArgumentParser
 import CMLBotCore
+import CMLBotForge
 import CMLBotGates
 import CMLBotKit
 import Foundation
 
 /// The executable only translates: flags → request, outcome → stdout/stderr and exit status.
 @main
-struct CMLBot: ParsableCommand {
+struct CMLBot: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cmlbot",
         abstract: "ML review evidence for pull requests: metrics, params and data changes between two commits.",
@@ -15,7 +16,7 @@ struct CMLBot: ParsableCommand {
         unreadable config), 64 usage error.
         """,
         version: cmlbotVersion,
-        subcommands: [ReportCommandCLI.self, Check.self, Gate.self, Metrics.self, Params.self]
+        subcommands: [ReportCommandCLI.self, Comment.self, Check.self, Gate.self, Metrics.self, Params.self]
     )
 }
 
@@ -92,7 +93,47 @@ struct Params: ParsableCommand {
     }
 }
 
-struct ReportCommandCLI: ParsableCommand {
+/// Where to publish: detected from the CI environment, overridden by these flags.
+struct PublishFlags: ParsableArguments {
+    @Option(help: "Forge: github or gitlab (default: detected from the CI environment).") var forge: ForgeKind?
+    @Option(help: ArgumentHelp("GitHub OWNER/NAME or GitLab group/project (or numeric project id).", valueName: "REPO")) var repo: String?
+    @Option(help: ArgumentHelp("Pull request number / merge request iid.", valueName: "N")) var pr: Int?
+    @Option(name: .customLong("api-url"), help: ArgumentHelp("REST API base URL (GitHub Enterprise: https://HOST/api/v3).", valueName: "URL")) var apiURL: String?
+    @Option(name: .customLong("token-env"), help: ArgumentHelp("Read the token from this environment variable.", valueName: "NAME")) var tokenEnv: String?
+    @Option(help: "Where to comment: auto, pr, commit, pr/N, commit/SHA or issue/N.") var target: String = "auto"
+    @Option(help: "Sticky comment key: one comment per target and key.") var key: String = "report"
+    @Flag(name: .customLong("dry-run"), help: "Print the HTTP requests instead of sending them (tokens masked).") var dryRun = false
+    @Flag(name: .customLong("require-comment"), help: "Fail when the comment cannot be posted (e.g. a fork PR's read-only token).") var requireComment = false
+
+    func options(base: String? = nil, head: String? = nil) -> PublishOptions {
+        var o = PublishOptions(environment: ProcessInfo.processInfo.environment)
+        o.overrides = ContextOverrides(forge: forge, repo: repo, pr: pr, apiURL: apiURL, base: base, head: head)
+        o.tokenEnv = tokenEnv
+        o.target = target
+        o.key = key
+        o.dryRun = dryRun
+        o.requireComment = requireComment
+        return o
+    }
+}
+
+extension ForgeKind: ExpressibleByArgument {}
+
+struct Comment: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Post a Markdown file as the sticky PR/MR comment (as cml comment create/update).")
+    @Argument(help: ArgumentHelp("The Markdown file.", valueName: "FILE.md")) var file: String
+    @Option(help: ArgumentHelp("Commit to comment on or set statuses for (default: detected).", valueName: "SHA")) var head: String?
+    @OptionGroup var publish: PublishFlags
+    @OptionGroup var repository: RepositoryOptions
+
+    func run() async throws {
+        let options = publish.options(head: head)
+        try await Output.finishAsync { try await CommentCommand.run(file: file, workingDirectory: repository.workingDirectory, options: options) }
+    }
+}
+
+struct ReportCommandCLI: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
         abstract: "Preview the review report locally: Markdown on stdout, no token, no network.")
@@ -106,9 +147,11 @@ struct ReportCommandCLI: ParsableCommand {
     @Option(help: "What to print on stdout.") var format: ReportRequest.Format = .md
     @Option(help: "Decimal places for numbers (default 5).") var precision: Int = 5
     @Option(help: "Exit 1 when a promotion gate fails at this level: error, warning or never.") var failOn: FailurePolicy = .error
+    @Flag(help: "Post the report: sticky PR/MR comment, commit status, check run, job summary.") var publish = false
+    @OptionGroup var publishing: PublishFlags
     @OptionGroup var repository: RepositoryOptions
 
-    func run() throws {
+    func run() async throws {
         var request = ReportRequest(workingDirectory: repository.workingDirectory)
         request.configPath = repository.config
         request.failOn = failOn
@@ -117,7 +160,12 @@ struct ReportCommandCLI: ParsableCommand {
         request.outputDirectory = out
         request.format = format
         request.precision = precision
-        try Output.finish { try ReportCommand.run(request) }
+        if publish {
+            let options = publishing.options()
+            try await Output.finishAsync { try await ReportCommand.publish(request, options: options) }
+        } else {
+            try Output.finish { try ReportCommand.run(request) }
+        }
     }
 }
 
@@ -210,6 +258,17 @@ enum Output {
         for diagnostic in outcome.diagnostics { writeError(diagnostic.description) }
         FileHandle.standardOutput.write(Data(outcome.output.utf8))
         if outcome.exitCode != 0 { throw ExitCode(outcome.exitCode) }
+    }
+
+    static func finishAsync(_ body: () async throws -> CommandOutcome) async throws {
+        let outcome: CommandOutcome
+        do {
+            outcome = try await body()
+        } catch {
+            try finish { throw error }
+            return
+        }
+        try finish { outcome }
     }
 
     static func writeError(_ line: String) {

@@ -17,3 +17,13 @@ public enum AsyncShell {
         }
     }
 }
+
+extension CMLBotBinary {
+    /// Runs cmlbot without blocking the concurrency pool (the fake servers live on it), with a clean
+    /// environment plus `extra`.
+    public static func runAsync(_ arguments: [String], in directory: String, environment extra: [String: String] = [:]) async throws -> ProcessResult {
+        var env: [String: String] = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOME": directory, "NO_COLOR": "1"]
+        for (k, v) in extra { env[k] = v }
+        return try await AsyncShell.run(path, arguments, in: directory, environment: env)
+    }
+}

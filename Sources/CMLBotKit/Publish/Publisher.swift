@@ -1,0 +1,171 @@
+import CMLBotCore
+import CMLBotForge
+import Foundation
+
+/// What publishing produced, for the executable to print.
+public struct PublishSummary: Sendable {
+    /// Progress and notes for stderr (`cmlbot: comment updated on pr/7: URL`).
+    public var log: [String] = []
+    /// For stdout: `--dry-run` transcripts and GitHub workflow commands (`::notice::`).
+    public var output = ""
+    public var commentURL: String?
+    /// True when the comment could not be posted and the report went to the job summary instead.
+    public var degraded = false
+}
+
+/// Collects retry events from the transport's Sendable log closure.
+final class EventLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+    func add(_ line: String) { lock.withLock { lines.append(line) } }
+    var all: [String] { lock.withLock { lines } }
+}
+
+/// Posts Markdown where reviewers look: the sticky PR/MR comment, the commit status, the check
+/// run and the job summary — degrading, never crashing, when the token cannot write.
+struct Publisher {
+    let options: PublishOptions
+    let context: CIContext
+    let masker: TokenMasker
+
+    init(options: PublishOptions) throws {
+        self.options = options
+        let env = options.environment
+        let detected = try CIContextDetector.detect(environment: env) { path in FileManager.default.contents(atPath: path) }
+        context = try CIContextDetector.apply(options.overrides, to: detected)
+        masker = TokenMasker(environment: env, tokenEnv: options.tokenEnv)
+    }
+
+    func publish(markdown: String, status: (state: CommitState, description: String)?, verdict: String) async throws -> PublishSummary {
+        var summary = PublishSummary()
+        // The job summary first: whatever happens next, the report is on the run page.
+        if let path = context.stepSummaryPath, !options.dryRun {
+            try ActionsFiles.appendSummary(markdown, to: path)
+        }
+        if context.isFork && !options.dryRun {
+            let why = "this pull request comes from a fork, whose token is read-only"
+            if options.requireComment { throw PublishError.commentRequired(why) }
+            summary.output += "::notice title=cmlbot::\(why); the report is in the job summary. To comment on fork PRs, use the workflow_run pattern (docs/security.md).\n"
+            summary.degraded = true
+            try writeOutputs(summary, verdict: verdict)
+            return summary
+        }
+        try context.requirePublishable()
+        guard let forge = context.forge else { throw PublishError.noTarget("no forge detected") }
+
+        let token: ResolvedToken
+        if options.dryRun {
+            token = TokenResolver.resolve(environment: options.environment, forge: forge, tokenEnv: options.tokenEnv)
+                ?? ResolvedToken(value: "dry-run-no-token", variable: "(none)")
+        } else {
+            token = try TokenResolver.require(environment: options.environment, forge: forge, tokenEnv: options.tokenEnv)
+        }
+        let events = EventLog()
+        let dryRun = options.dryRun ? DryRunTransport() : nil
+        let transport: any HTTPTransport = dryRun ?? RetryingTransport(
+            wrapping: CurlTransport(environment: options.environment),
+            log: { [masker] event in events.add(masker.mask("\(event)")) })
+        let client = try makeClient(forge: forge, token: token, transport: transport)
+
+        let target = try await resolveTarget(client)
+        let note = "_Report cut to fit the comment size limit. The full report is in the job summary"
+            + (context.runURL.map { " of [this run](\($0))" } ?? "") + " and in report.md._"
+        let body = CommentBody.make(markdown: markdown, key: options.key, limit: client.commentBodyLimit, truncationNote: note)
+        var canWrite = true
+        do {
+            let result = try await StickyComment(client: client, target: target, key: options.key).publish(body: body)
+            summary.commentURL = result.comment.url
+            var line = "comment \(result.action.rawValue) on \(target)"
+            if let url = result.comment.url { line += ": \(url)" }
+            if !result.removedDuplicates.isEmpty { line += " (removed \(result.removedDuplicates.count) duplicate\(result.removedDuplicates.count == 1 ? "" : "s"))" }
+            summary.log.append(line)
+        } catch let error as ForgeError where error.isPermissionProblem {
+            if options.requireComment { throw PublishError.commentRequired(masker.mask(error.message)) }
+            canWrite = false
+            summary.degraded = true
+            summary.log.append("could not comment: \(masker.mask(error.message))")
+            if context.provider == .githubActions {
+                summary.output += "::notice title=cmlbot::could not comment on the pull request (the token cannot write); the report is in the job summary\n"
+            }
+        }
+
+        if canWrite, let status, let sha = context.headSHA {
+            do {
+                try await client.setStatus(CommitStatusRequest(sha: sha, state: status.state, context: options.statusContext,
+                                                               description: status.description, targetURL: summary.commentURL.flatMap { $0.hasPrefix("http") ? $0 : nil } ?? context.runURL))
+                summary.log.append("status \(status.state.rawValue) on \(sha.prefix(7))")
+            } catch let error as ForgeError where error.isPermissionProblem {
+                summary.log.append("could not set the commit status: \(masker.mask(error.message))")
+            }
+            // A check run carries the whole report on the Checks tab; only Actions/App tokens may create one.
+            if let github = client as? GitHubClient, context.provider == .githubActions, token.variable == "GITHUB_TOKEN" {
+                do {
+                    let conclusion = status.state == .success ? "success" : status.state == .pending ? "neutral" : "failure"
+                    let url = try await github.createCheckRun(name: options.statusContext, headSHA: sha, conclusion: conclusion,
+                                                              title: status.description, summary: String(body.prefix(65_535)), detailsURL: context.runURL)
+                    summary.log.append("check run created" + (url.map { ": \($0)" } ?? ""))
+                } catch let error as ForgeError where error.isPermissionProblem {
+                    summary.log.append("no check run (\(masker.mask(error.message))); the commit status carries the verdict")
+                }
+            }
+        }
+        summary.log.append(contentsOf: events.all)
+        if let dryRun {
+            summary.output += "--dry-run: these requests would be sent (nothing was sent; tokens masked):\n" + dryRun.transcript(masker: masker)
+        }
+        try writeOutputs(summary, verdict: verdict)
+        return summary
+    }
+
+    func writeOutputs(_ summary: PublishSummary, verdict: String) throws {
+        guard let path = context.outputPath, !options.dryRun else { return }
+        try ActionsFiles.setOutputs([("comment-url", summary.commentURL ?? ""), ("verdict", verdict)], to: path)
+    }
+
+    func makeClient(forge: ForgeKind, token: ResolvedToken, transport: any HTTPTransport) throws -> any ForgeClient {
+        let agent = "cmlbot/\(cmlbotVersion)"
+        switch forge {
+        case .github:
+            guard let api = context.apiURL, let repo = context.repository else { throw PublishError.noTarget("GitHub repository unknown: pass --repo OWNER/NAME") }
+            return try GitHubClient(apiURL: api, repository: repo, token: token.value, transport: transport, userAgent: agent)
+        case .gitlab:
+            guard let api = context.apiURL, let project = context.projectID ?? context.repository else { throw PublishError.noTarget("GitLab project unknown: pass --repo GROUP/PROJECT") }
+            return GitLabClient(apiURL: api, projectID: project, token: token.value, transport: transport, userAgent: agent)
+        }
+    }
+
+    /// `auto`: the PR/MR of this run; in a branch pipeline, the open MR of the head commit; else the commit.
+    func resolveTarget(_ client: any ForgeClient) async throws -> CommentTarget {
+        let spec = options.target
+        let parts = spec.split(separator: "/", maxSplits: 1).map(String.init)
+        switch (parts.first ?? "", parts.count) {
+        case ("auto", 1):
+            if let pr = context.pullRequest { return .pullRequest(pr) }
+            if let sha = context.headSHA {
+                if context.needsMergeRequestLookup || context.forge == .github, !options.dryRun,
+                   let first = try await client.pullRequests(forCommit: sha).first {
+                    return .pullRequest(first)
+                }
+                return .commit(sha)
+            }
+            throw PublishError.noTarget("no pull request and no commit known: pass --pr N or --head SHA")
+        case ("pr", 1):
+            guard let pr = context.pullRequest else { throw PublishError.noTarget("this run has no pull request: pass --pr N") }
+            return .pullRequest(pr)
+        case ("commit", 1):
+            guard let sha = context.headSHA else { throw PublishError.noTarget("no head commit known: pass --head SHA") }
+            return .commit(sha)
+        case ("pr", 2):
+            guard let n = Int(parts[1]), n > 0 else { throw PublishError.badTarget(spec) }
+            return .pullRequest(n)
+        case ("issue", 2):
+            guard let n = Int(parts[1]), n > 0 else { throw PublishError.badTarget(spec) }
+            return .issue(n)
+        case ("commit", 2):
+            guard parts[1].count >= 7, parts[1].allSatisfy(\.isHexDigit) else { throw PublishError.badTarget(spec) }
+            return .commit(parts[1])
+        default:
+            throw PublishError.badTarget(spec)
+        }
+    }
+}
