@@ -28,6 +28,8 @@ public struct CheckRequest: Sendable {
     public var maxKB: Int?
     /// `--enforce-all` as check-added-large-files takes it.
     public var enforceAll = false
+    /// `GIT_INDEX_FILE` from the environment: the index a commit hook must check.
+    public var indexFile: String?
 
     public init(workingDirectory: String) { self.workingDirectory = workingDirectory }
 }
@@ -47,6 +49,10 @@ public enum CheckCommand {
         var allPaths: Set<String>
         switch request.scope {
         case .staged:
+            if let file = request.indexFile, !file.isEmpty {
+                let path = file.hasPrefix("/") ? file : request.workingDirectory + "/" + file
+                try repository.useIndexFile(path)
+            }
             let index = try repository.indexTree()
             let head = try? repository.tree(of: repository.resolveCommit("HEAD"), label: "HEAD")
             let changes = try repository.diffIndex(against: head)

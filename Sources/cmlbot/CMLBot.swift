@@ -236,6 +236,7 @@ struct Check: ParsableCommand {
         request.failOn = failOn
         request.maxKB = maxKB
         request.enforceAll = enforceAll
+        request.indexFile = ProcessInfo.processInfo.environment["GIT_INDEX_FILE"]
         try Output.finish { try CheckCommand.run(request) }
     }
 }

@@ -58,6 +58,23 @@ import TestSupport
         }
     }
 
+    @Test func commitHookIndexFromGitIndexFileIsChecked() throws {
+        // `git commit -a` and `git commit PATHS` run hooks against a temporary index named by GIT_INDEX_FILE.
+        let repo = try GitRepoBuilder()
+        try repo.commit("base", files: ["a.txt": "a"])
+        try repo.write("big.bin", Data(count: 700_000))
+        let temporaryIndex = repo.path + "/../tmp-index-\(UUID().uuidString)"
+        try FileManager.default.copyItem(atPath: repo.path + "/.git/index", toPath: temporaryIndex)
+        var env = GitRepoBuilder.environment
+        env["GIT_INDEX_FILE"] = temporaryIndex
+        try Shell.run("git", ["add", "big.bin"], in: repo.path, environment: env)
+        let plain = try CMLBotBinary.run(["check", "--gate", "large_files"], in: repo.path)
+        #expect(plain.status == 0)
+        let hooked = try CMLBotBinary.run(["check", "--gate", "large_files", "--format", "json"], in: repo.path, environment: ["GIT_INDEX_FILE": temporaryIndex])
+        #expect(hooked.status == 1)
+        #expect(try Self.failingPaths(hooked.stdout) == ["big.bin"])
+    }
+
     @Test func rangeAndAllScopes() throws {
         let repo = try GitRepoBuilder()
         try repo.commit("base", files: ["a.txt": "a"])
