@@ -5,7 +5,7 @@ import Foundation
 ///
 /// DVC 3 reads `.toml` params and metrics with `tomlkit`, and what reaches its tables is Python's
 /// `str()` of the parsed value. So a date, time or date-time becomes `.date(text)` where `text` is
-/// exactly that `str()`. Checked against tomlkit 0.15.2 on CPython 3 (`str(tomlkit.parse(...)["k"])`,
+/// exactly that `str()`. Checked against tomlkit 0.15.2 on CPython 3.11 (`str(tomlkit.parse(...)["k"])`,
 /// identical after `.unwrap()`):
 ///
 /// | TOML                                   | `str()`                              |
@@ -24,14 +24,12 @@ import Foundation
 /// | `1979-05-27T00:32:00.1234567891`       | `1979-05-27 00:32:00.123456`         |
 /// | `0001-01-01T00:00:00Z`                 | `0001-01-01 00:00:00+00:00`          |
 ///
-/// Where tomlkit and the TOML 1.0.0 spec disagree:
-/// - Year `0000` is refused (tomlkit refuses it because Python's `date` starts at year 1, and the
-///   toml-test suite now lists it as invalid too).
+/// Where this parser and tomlkit part ways, the spec decides:
+/// - Year `0000` is refused, as by tomlkit (Python's `date` starts at year 1) and toml-test.
 /// - A leap second (`:60`) is allowed by the spec's ABNF but not by Python; it is accepted here and
 ///   printed as written (`23:59:60`), where DVC would fail to load the file.
-/// - Times without seconds (`07:32`, `1979-05-27T07:32Z`) are a TOML 1.1 feature that tomlkit
-///   accepts; TOML 1.0.0 does not, and neither does this parser.
-/// - Integers beyond Int64 are an error, as the spec says, where Python would keep them.
+/// - tomlkit also takes some TOML 1.1 forms (times without seconds, a trailing comma in an inline
+///   table) and integers beyond 64 bits; TOML 1.0.0 makes all of these errors, and so does this parser.
 ///
 /// Newlines inside multi-line strings come out as `\n` even when written as CRLF, because DVC opens
 /// files in text mode and Python turns CRLF into LF before tomlkit sees the text.
@@ -67,26 +65,52 @@ public enum TOMLParser {
 
         let depth: Int
         var definition = Definition.implicit
-        private(set) var keys: [String] = []
-        private(set) var children: [String: Child] = [:]
+        private var names: [String] = []
+        private var children: [Child] = []
+        /// Most tables hold a handful of keys, where a linear scan beats hashing every key; the hash
+        /// index is built only once a table grows past that.
+        private var index: [String: Int]?
 
         init(depth: Int) { self.depth = depth }
 
-        subscript(key: String) -> Child? { children[key] }
+        subscript(key: String) -> Child? {
+            if let index { return index[key].map { children[$0] } }
+            for i in names.indices where names[i] == key { return children[i] }
+            return nil
+        }
 
         func insert(_ key: String, _ child: Child) {
-            keys.append(key)
-            children[key] = child
+            _ = insertNew(key, child)
+        }
+
+        /// Adds `key` unless it is already there; one hash lookup instead of a check and an insert.
+        func insertNew(_ key: String, _ child: Child) -> Bool {
+            if index != nil {
+                if let existing = index?.updateValue(names.count, forKey: key) {
+                    index?[key] = existing
+                    return false
+                }
+            } else if names.contains(key) {
+                return false
+            }
+            names.append(key)
+            children.append(child)
+            if index == nil, names.count > 12 {
+                var built: [String: Int] = [:]
+                built.reserveCapacity(names.count * 2)
+                for (i, name) in names.enumerated() { built[name] = i }
+                index = built
+            }
+            return true
         }
 
         func toValue() -> Value {
             var object = OrderedObject()
-            for key in keys {
-                switch children[key] {
-                case .table(let table): object[key] = table.toValue()
-                case .tables(let list): object[key] = .array(list.tables.map { $0.toValue() })
-                case .value(let value): object[key] = value
-                case nil: break
+            for (name, child) in zip(names, children) {
+                switch child {
+                case .table(let table): object[name] = table.toValue()
+                case .tables(let list): object[name] = .array(list.tables.map { $0.toValue() })
+                case .value(let value): object[name] = value
                 }
             }
             return .object(object)
@@ -212,6 +236,14 @@ public enum TOMLParser {
         private static func display(_ parts: [KeyPart]) -> String { display(parts[...]) }
         private static func header(_ parts: [KeyPart]) -> String { name(parts[...]) }
 
+        private static func describe(_ value: Value) -> String {
+            switch value {
+            case .object: return "an inline table, which cannot be extended"
+            case .array: return "a static array, which cannot be extended"
+            default: return "a value"
+            }
+        }
+
         // MARK: Encoding
 
         /// Checked once up front so that every later slice can be decoded without a failure path.
@@ -285,7 +317,7 @@ public enum TOMLParser {
 
         /// At a CR: only CRLF is a newline; a lone CR is a control character.
         private mutating func consumeNewline() throws {
-            if bytes[pos] == .lf {
+            if current == .lf {
                 pos += 1
             } else if byte(pos + 1) == .lf {
                 pos += 2
@@ -384,8 +416,8 @@ public enum TOMLParser {
                     // A header inside an array of tables extends its most recent element.
                     guard let element = list.tables.last else { throw failure("empty array of tables", at: part.offset) }
                     table = element
-                case .value:
-                    throw failure("cannot open table \(Self.display(key)): \(Self.display(key[...i])) is already a value", at: part.offset)
+                case .value(let value):
+                    throw failure("cannot open table \(Self.display(key)): \(Self.display(key[...i])) is already \(Self.describe(value))", at: part.offset)
                 }
             }
 
@@ -404,7 +436,7 @@ public enum TOMLParser {
                 case .table:
                     throw failure("cannot define array of tables [[\(Self.header(key))]]: it is already a table", at: start)
                 case .value(let value):
-                    throw failure("cannot define array of tables [[\(Self.header(key))]]: it is already \(value.isStaticArray ? "a static array" : "a value")", at: start)
+                    throw failure("cannot define array of tables [[\(Self.header(key))]]: it is already \(Self.describe(value))", at: start)
                 }
             }
 
@@ -426,8 +458,8 @@ public enum TOMLParser {
                 }
             case .tables:
                 throw failure("cannot define table [\(Self.header(key))]: it is already an array of tables", at: start)
-            case .value:
-                throw failure("cannot define table [\(Self.header(key))]: it is already a value", at: start)
+            case .value(let value):
+                throw failure("cannot define table [\(Self.header(key))]: it is already \(Self.describe(value))", at: start)
             }
         }
 
@@ -460,22 +492,20 @@ public enum TOMLParser {
                         if !inline { dottedInSection.append(child) }
                         table = child
                     case .header:
-                        throw failure("cannot add \(Self.display(key)) with dotted keys: table \(Self.display(key[...i])) is defined by a [header]", at: part.offset)
+                        throw failure("cannot add \(Self.display(key)) with dotted keys: table \(Self.display(key[...i])) was defined by a [header]", at: part.offset)
                     case .dottedKeys:
-                        throw failure("cannot add \(Self.display(key)) with dotted keys: table \(Self.display(key[...i])) was closed by an earlier header", at: part.offset)
+                        throw failure("cannot add \(Self.display(key)) with dotted keys: table \(Self.display(key[...i])) was defined in an earlier section", at: part.offset)
                     }
                 case .tables:
                     throw failure("cannot add \(Self.display(key)) with dotted keys: \(Self.display(key[...i])) is an array of tables", at: part.offset)
                 case .value(let value):
-                    let what = value.objectValue != nil ? "an inline table, which cannot be extended" : value.isStaticArray ? "an array" : "a value"
-                    throw failure("cannot add \(Self.display(key)): \(Self.display(key[...i])) is already \(what)", at: part.offset)
+                    throw failure("cannot add \(Self.display(key)): \(Self.display(key[...i])) is already \(Self.describe(value))", at: part.offset)
                 }
             }
-            if table[last.name] != nil {
+            let value = try parseValue(depth: table.depth + 1)
+            guard table.insertNew(last.name, .value(value)) else {
                 throw failure("duplicate key \(Self.display(key))", at: key[0].offset)
             }
-            let value = try parseValue(depth: table.depth + 1)
-            table.insert(last.name, .value(value))
         }
 
         // MARK: Values
@@ -596,7 +626,8 @@ public enum TOMLParser {
         private func controlCharacterError(_ c: UInt8, in what: String) -> FormatError {
             if pos >= end { return failure("unterminated \(what)") }
             if c == .lf || c == .cr { return failure("unterminated \(what): it cannot span lines") }
-            return failure("control character \(Self.codePoint(UInt32(c))) is not allowed in a \(what) (use an escape)")
+            let hint = what.contains("literal") ? "use a basic string with an escape" : "use an escape"
+            return failure("control character \(Self.codePoint(UInt32(c))) is not allowed in a \(what) (\(hint))")
         }
 
         private mutating func parseBasicString() throws -> String {
@@ -1019,13 +1050,6 @@ public enum TOMLParser {
             let digits = String(value)
             return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
         }
-    }
-}
-
-extension Value {
-    fileprivate var isStaticArray: Bool {
-        if case .array = self { return true }
-        return false
     }
 }
 
