@@ -11,7 +11,8 @@ public enum Value: Equatable, Sendable {
     case bigInt(String)
     case double(Double)
     case string(String)
-    /// A TOML date, time or date-time, kept as written after normalisation to RFC 3339 text.
+    /// A TOML or YAML date, time or date-time, as Python's `str()` prints the value DVC gets
+    /// (`1979-05-27 07:32:00+00:00`), so tables match DVC's.
     case date(String)
     case array([Value])
     case object(OrderedObject)
