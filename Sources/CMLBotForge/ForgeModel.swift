@@ -58,14 +58,21 @@ public struct CIContext: Equatable, Sendable {
     public var projectID: String?
     /// The PR number / MR iid, when the run belongs to one.
     public var pullRequest: Int?
-    /// The commit under review (the PR head, never GitHub's merge commit).
+    /// The commit under review (the PR head, never GitHub's merge commit). Detected values are full
+    /// SHAs; after `--head` it holds the revision as the user typed it, for the git stage to resolve.
     public var headSHA: String?
-    /// The commit to compare against (the PR base or the MR diff base).
+    /// The commit to compare against (the PR base or the MR diff base; a push's `before`). Detected
+    /// values are full SHAs; after `--base` it holds the revision as the user typed it.
     public var baseSHA: String?
     public var headRef: String?
     public var baseRef: String?
     /// `pull_request`, `push`, `merge_request_event`, …
     public var event: String?
+    /// Where the PR/MR head branch lives (`owner/name`, GitLab project path), when the run belongs
+    /// to a PR/MR and the forge says. Differs from `repository` for fork PRs even when `isFork` is
+    /// false (`pull_request_target`, `workflow_run`, a GitLab pipeline run in the parent project);
+    /// nil when the fork was deleted. Also what a `head=OWNER:BRANCH` pull lookup needs.
+    public var headRepository: String?
     /// A PR from a fork with a read-only token: publishing degrades to the job summary.
     public var isFork = false
     /// GitLab branch pipeline: the MR must be found through the commit.
