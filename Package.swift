@@ -41,7 +41,7 @@ let package = Package(
 
         .target(name: "TestSupport", dependencies: ["CMLBotCore"], path: "Tests/TestSupport"),
         .target(name: "ForgeFakes", dependencies: ["TestSupport", .product(name: "FlyingFox", package: "FlyingFox")], path: "Tests/ForgeFakes"),
-        .testTarget(name: "CMLBotForgeTests", dependencies: ["CMLBotForge", "ForgeFakes", "TestSupport"]),
+        .testTarget(name: "CMLBotForgeTests", dependencies: ["CMLBotForge", "ForgeFakes", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "CMLBotGitTests", dependencies: ["CMLBotGit", "TestSupport"]),
         .testTarget(name: "CMLBotEvidenceTests", dependencies: ["CMLBotEvidence", "TestSupport"]),
         .testTarget(name: "CMLBotCompareTests", dependencies: ["CMLBotCompare", "TestSupport"]),
