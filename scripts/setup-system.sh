@@ -4,10 +4,11 @@
 set -euo pipefail
 
 # `--test` adds what the test suite checks output with: cmark-gfm (GitHub's Markdown renderer),
-# git (tests build real repositories with it), python3-venv (reference tools from PyPI).
+# git (tests build real repositories with it), python3-venv (reference tools from PyPI),
+# xmllint, rsvg-convert and chromium (chart SVGs parse and render; the HTML preview opens).
 packages=(libgit2-dev libcurl4-openssl-dev libssl-dev pkg-config)
 if [ "${1:-}" = "--test" ]; then
-    packages+=(cmark-gfm git python3-venv)
+    packages+=(cmark-gfm git python3-venv libxml2-utils librsvg2-bin chromium fonts-dejavu-core)
 fi
 missing=()
 for p in "${packages[@]}"; do
