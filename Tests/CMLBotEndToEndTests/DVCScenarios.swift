@@ -52,6 +52,7 @@ final class DVCRepo: @unchecked Sendable {
     let dvcPath: String
     var path: String { git.path }
     private var transcript: [String] = []
+    private var recordedRuns: Set<String> = []
 
     /// Writes metrics files exactly as given in gen.json, as a training run would.
     static let genScript = """
@@ -151,8 +152,12 @@ final class DVCRepo: @unchecked Sendable {
         let data = try JSONSerialization.data(withJSONObject: files, options: [.sortedKeys])
         let prefix = dir.isEmpty ? "" : dir + "/"
         try git.write(prefix + "gen.json", data)
-        let listing = files.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: "\n")
-        note("stage output (gen.json in `\(dir.isEmpty ? "." : dir)`):\n```\n\(listing)\n```")
+        let listing = files.sorted { $0.key < $1.key }.map { file in
+            let body = file.value.hasSuffix("\n") ? String(file.value.dropLast()) : file.value
+            return "- `\(prefix)\(file.key)`:\n  ```\n" + body.split(separator: "\n", omittingEmptySubsequences: false)
+                .map { "  " + $0 }.joined(separator: "\n") + "\n  ```"
+        }.joined(separator: "\n")
+        note("the stage command will write (via `\(prefix)gen.json`):\n\n\(listing)")
     }
 
     /// `dvc stage add -f -n NAME -p ... -d gen.json -d gen.py -M ... -O ... python3 gen.py`
@@ -200,6 +205,9 @@ final class DVCRepo: @unchecked Sendable {
         text += result.stdout
         if !result.stderr.isEmpty { text += "[stderr]\n" + result.stderr + (result.stderr.hasSuffix("\n") ? "" : "\n") }
         text += "[rc=\(result.status)]\n```"
+        // Intended-difference tests run some commands twice; the transcript keeps one copy.
+        guard !recordedRuns.contains(text) else { return }
+        recordedRuns.insert(text)
         transcript.append(text)
     }
 
