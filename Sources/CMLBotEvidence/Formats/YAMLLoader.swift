@@ -11,39 +11,51 @@ import Foundation
 /// laughs") takes exponential time to hash. Here every alias is charged its expanded size, so a bomb
 /// fails fast, and later consumers (flattening, `repr`) never see more than `maximumNodes` nodes.
 public enum YAMLLoader {
-    /// Upper bound on nodes produced (aliases counted at their expanded size).
+    /// Upper bound on the nodes aliases add when expanded. Nodes written out in the file are not
+    /// counted (the file size bounds them); an alias is charged the full size of what it copies.
     public static let maximumNodes = 2_000_000
     /// Deeper documents are rejected; ruamel itself fails (RecursionError) at a few hundred levels.
     public static let maximumDepth = 512
 
     public static func parse(_ data: Data) throws -> Value {
-        guard let text = String(validating: data, as: UTF8.self) else {
+        guard String(validating: data, as: UTF8.self) != nil else {
             throw FormatError(format: "YAML", reason: "file is not valid UTF-8 text")
         }
-        // libyaml's marks count characters after a leading byte-order mark, as ruamel's Reader strips one.
-        let scalars = text.unicodeScalars.first == "\u{FEFF}" ? text.unicodeScalars.dropFirst() : text.unicodeScalars[...]
-        try checkCharacters(scalars)
         if data.isEmpty { return .null }
         return try data.withUnsafeBytes { raw -> Value in
-            guard var base = raw.bindMemory(to: UInt8.self).baseAddress else { return .null }
-            var count = raw.count
+            guard let start = raw.bindMemory(to: UInt8.self).baseAddress else { return .null }
             // libyaml skips a BOM only when it detects the encoding itself, and then counts it as a
-            // column, which misaligns the first line's indentation; drop it here instead.
-            if count >= 3, base[0] == 0xEF, base[1] == 0xBB, base[2] == 0xBF { base += 3; count -= 3 }
+            // column, which misaligns the first line's indentation; drop it here, as ruamel's Reader
+            // strips one. libyaml's marks then count characters from after it.
+            var bytes = UnsafeBufferPointer(start: start, count: raw.count)
+            if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF {
+                bytes = UnsafeBufferPointer(rebasing: bytes[3...])
+            }
+            try checkCharacters(bytes)
+            guard let base = bytes.baseAddress else { return .null }
             let composer = YAMLComposer()
-            try composer.start(input: base, count: count)
+            try composer.start(input: base, count: bytes.count)
             let value = try composer.composeSingleDocument()
-            if text.utf8.contains(0x09) { try composer.checkTabs(scalars) }
+            if bytes.contains(0x09) { try composer.checkTabs(bytes) }
             return value
         }
     }
 
     /// ruamel's Reader refuses these code points before parsing (`unacceptable character`): C0
     /// controls other than tab/LF/CR, DEL, C1 controls other than NEL, surrogates, U+FFFE/U+FFFF.
-    static func checkCharacters(_ scalars: some Sequence<Unicode.Scalar>) throws {
+    /// Works on the bytes (already known to be valid UTF-8): files can be tens of megabytes.
+    static func checkCharacters(_ bytes: UnsafeBufferPointer<UInt8>) throws {
         var line = 1, column = 1
-        for s in scalars {
-            let v = s.value
+        var i = 0
+        while i < bytes.count {
+            let b = bytes[i]
+            var v = UInt32(b)
+            var width = 1
+            if b >= 0x80 {
+                width = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2
+                v = UInt32(b) & (width == 2 ? 0x1F : width == 3 ? 0x0F : 0x07)
+                for k in 1..<width where i + k < bytes.count { v = v << 6 | UInt32(bytes[i + k] & 0x3F) }
+            }
             let ok = v == 0x09 || v == 0x0A || v == 0x0D || (0x20...0x7E).contains(v) || v == 0x85
                 || (0xA0...0xD7FF).contains(v) || (0xE000...0xFFFD).contains(v) || v >= 0x10000
             if !ok {
@@ -53,6 +65,7 @@ public enum YAMLLoader {
                                   reason: "unacceptable character #x\(code)" + (v == 0 ? " (a binary file?)" : ""))
             }
             if v == 0x0A { line += 1; column = 1 } else { column += 1 }
+            i += width
         }
     }
 }
@@ -204,10 +217,10 @@ private final class YAMLComposer {
         return error(mark, "could not determine a constructor for the tag '\(name)'")
     }
 
-    private func charge(_ size: Int, height: Int, depth: Int, at mark: Mark) throws {
+    private func charge(aliasSize size: Int, height: Int, depth: Int, at mark: Mark) throws {
         budget -= size
         guard budget >= 0 else {
-            throw error(mark, "document expands to more than \(YAMLLoader.maximumNodes) nodes (an alias bomb?)")
+            throw error(mark, "aliases expand to more than \(YAMLLoader.maximumNodes) nodes (an alias bomb?)")
         }
         guard depth + height <= YAMLLoader.maximumDepth else {
             throw error(mark, "nesting deeper than \(YAMLLoader.maximumDepth) levels")
@@ -220,17 +233,17 @@ private final class YAMLComposer {
             guard let name = e.anchor, var target = anchors[name] else {
                 throw error(e.start, "found undefined alias '\(e.anchor ?? "")'")
             }
-            try charge(target.size, height: target.height, depth: depth, at: e.start)
+            try charge(aliasSize: target.size, height: target.height, depth: depth, at: e.start)
             target.mark = e.start
             return target
         case YAML_SCALAR_EVENT:
-            try charge(1, height: 1, depth: depth, at: e.start)
+            try charge(aliasSize: 0, height: 1, depth: depth, at: e.start)
             if e.plain { plainSpans.append(e.start.index..<e.end.index) } else { tabSafe.append(e.start.index..<e.end.index) }
             let composed = try scalar(e)
             if let anchor = e.anchor { anchors[anchor] = composed }
             return composed
         case YAML_SEQUENCE_START_EVENT:
-            try charge(1, height: 1, depth: depth, at: e.start)
+            try charge(aliasSize: 0, height: 1, depth: depth, at: e.start)
             var items: [Value] = []
             var size = 1, height = 1
             var inner = try next()
@@ -248,7 +261,7 @@ private final class YAMLComposer {
             if let anchor = e.anchor { anchors[anchor] = composed }
             return composed
         case YAML_MAPPING_START_EVENT:
-            try charge(1, height: 1, depth: depth, at: e.start)
+            try charge(aliasSize: 0, height: 1, depth: depth, at: e.start)
             var pairs: [(key: Composed, value: Composed)] = []
             var size = 1, height = 1
             var inner = try next()
@@ -315,9 +328,7 @@ private final class YAMLComposer {
     private func mappingValue(_ pairs: [(key: Composed, value: Composed)], mark: Mark) throws -> Value {
         var merged: [(String, Value)] = []
         var hasMerge = false
-        var explicit: [(key: Composed, value: Composed)] = []
-        for pair in pairs {
-            guard pair.key.tag == .merge else { explicit.append(pair); continue }
+        for pair in pairs where pair.key.tag == .merge {
             guard !hasMerge else { throw error(pair.key.mark, "found duplicate merge key \"<<\"") }
             hasMerge = true
             switch pair.value.value {
@@ -337,18 +348,29 @@ private final class YAMLComposer {
         }
         var object = OrderedObject()
         for (k, v) in merged { object[k] = v }
-        var seen: [String: Mark] = [:]
-        for pair in explicit {
-            let key = try Self.pythonKey(pair.key.value, mark: pair.key.mark, error: error)
-            if !hasMerge {
-                if seen[key.identity] != nil {
-                    throw error(pair.key.mark, "found duplicate key \"\(key.text)\" (DVC rejects files with repeated keys)")
-                }
-                seen[key.identity] = pair.key.mark
+        // Duplicate check. String keys (nearly all) use the object itself; other keys compare by
+        // Python identity, and their printed form is remembered so that "1" after 1 is not taken
+        // for a repeat.
+        var otherIdentities = Set<String>()
+        var otherTexts = Set<String>()
+        for pair in pairs where pair.key.tag != .merge {
+            let text: String
+            if case .string(let s) = pair.key.value {
+                text = s
+                if !hasMerge, object[s] != nil, otherTexts.isEmpty || !otherTexts.contains(s) { throw duplicate(s, pair.key.mark) }
+            } else {
+                let key = try Self.pythonKey(pair.key.value, mark: pair.key.mark, error: error)
+                text = key.text
+                if !hasMerge, !otherIdentities.insert(key.identity).inserted { throw duplicate(key.text, pair.key.mark) }
+                otherTexts.insert(key.text)
             }
-            object[key.text] = pair.value.value
+            object[text] = pair.value.value
         }
         return .object(object)
+    }
+
+    private func duplicate(_ key: String, _ mark: Mark) -> FormatError {
+        error(mark, "found duplicate key \"\(key)\" (DVC rejects files with repeated keys)")
     }
 
     private static func kind(_ value: Value) -> String {
@@ -446,30 +468,38 @@ private final class YAMLComposer {
     /// before a comment) it stops with "found character '\t' that cannot start any token". libyaml
     /// is more lenient, so the spans it reports are used to find such tabs. TSV files fail this way
     /// in DVC, which matters because metrics files of unknown extension are read as YAML.
-    func checkTabs(_ scalars: some Sequence<Unicode.Scalar>) throws {
+    func checkTabs(_ bytes: UnsafeBufferPointer<UInt8>) throws {
         let safe = Self.union(tabSafe), plain = Self.union(plainSpans)
         func inside(_ spans: [Range<Int>], _ i: Int) -> Bool {
             var lo = 0, hi = spans.count
             while lo < hi { let mid = (lo + hi) / 2; if spans[mid].lowerBound <= i { lo = mid + 1 } else { hi = mid } }
             return lo > 0 && spans[lo - 1].contains(i)
         }
-        var line = 1, column = 1
+        // libyaml's mark index counts characters: one per UTF-8 lead byte.
+        var index = -1
+        var line = 1, column = 0
         var inComment = false
-        var previous: Unicode.Scalar = "\n"
-        for (i, s) in scalars.enumerated() {
-            if s == "\n" {
+        var previous: UInt8 = 0x0A
+        for b in bytes where b & 0xC0 != 0x80 {
+            index += 1
+            if b == 0x0A {
                 inComment = false
-            } else if !inComment {
-                if s == "#" && (previous == " " || previous == "\t" || previous == "\n" || previous == "\r")
-                    && !inside(safe, i) && !inside(plain, i) {
+                line += 1
+                column = 0
+                previous = b
+                continue
+            }
+            column += 1
+            if !inComment {
+                if b == 0x23, previous == 0x20 || previous == 0x09 || previous == 0x0A || previous == 0x0D,
+                   !inside(safe, index), !inside(plain, index) {
                     inComment = true
-                } else if s == "\t" && !inside(safe, i) {
+                } else if b == 0x09, !inside(safe, index) {
                     throw FormatError(format: "YAML", line: line, column: column,
                                       reason: "found a tab character where YAML (as DVC reads it) allows only spaces; indent with spaces, or quote the value")
                 }
             }
-            if s == "\n" { line += 1; column = 1 } else { column += 1 }
-            previous = s
+            previous = b
         }
     }
 
@@ -503,8 +533,8 @@ enum YAMLScalars {
         guard let first = text.utf8.first, (0x30...0x39).contains(first) || first == 0x2B || first == 0x2D || first == 0x2E else {
             return .string(text)
         }
-        if isFloat(text), let d = constructFloat(text) { return .double(d) }
-        if isInt(text), let i = constructInt(text) { return i }
+        if isFloat(text), let d = fastFloat(text) ?? constructFloat(text) { return .double(d) }
+        if isInt(text), let i = fastInt(text) ?? constructInt(text) { return i }
         if isTimestamp(text), let stamp = try YAMLTimestamp.construct(text, mark: mark, error: error) { return .date(stamp) }
         return .string(text)
     }
@@ -515,6 +545,33 @@ enum YAMLScalars {
     }
 
     private static func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
+
+    /// The common case without allocation: an optional sign and at most 18 decimal digits.
+    static func fastInt(_ text: String) -> Value? {
+        let utf8 = text.utf8
+        guard utf8.count <= 19 else { return nil }
+        var digits = 0
+        for (i, c) in utf8.enumerated() {
+            if isDigit(c) { digits += 1 } else if i > 0 || (c != 0x2B && c != 0x2D) { return nil }
+        }
+        guard digits > 0, digits <= 18, let value = Int(text) else { return nil }
+        return .int(value)
+    }
+
+    /// A text `isFloat` accepted, without underscores or a bare leading/trailing point, is a decimal
+    /// literal Swift parses exactly as Python's `float()` does (both round correctly).
+    static func fastFloat(_ text: String) -> Double? {
+        let utf8 = text.utf8
+        var previous: UInt8 = 0
+        for c in utf8 {
+            if c == 0x5F { return nil }
+            if c == 0x2E, !isDigit(previous) { return nil }                   // ".5", "-.5", ".inf"
+            if previous == 0x2E, !isDigit(c) { return nil }                   // "1.e5"
+            previous = c
+        }
+        if previous == 0x2E { return nil }                                    // "1."
+        return Double(text)
+    }
 
     /// `[-+]?[0-9][0-9_]*\.[0-9_]*([eE][-+]?[0-9]+)? | [-+]?[0-9][0-9_]*[eE][-+]?[0-9]+
     /// | [-+]?\.[0-9_]+([eE][-+][0-9]+)? | [-+]?\.(inf|Inf|INF) | \.(nan|NaN|NAN)`
