@@ -180,6 +180,12 @@ import Testing
         #expect(try parse("---\na: 1\n...\n") == object([("a", .int(1))]))
     }
 
+    @Test func versionDirectives() throws {
+        #expect(try parse("%YAML 1.2\n---\na: yes\n") == object([("a", .string("yes"))]))
+        #expect(try parse("%YAML 1.1\n---\na: 1\n") == object([("a", .int(1))]))
+        #expect(fails("%YAML 2.0\n---\na: 1\n") != nil)
+    }
+
     @Test func multiDocumentFilesAreErrors() {
         // ruamel's load(): "expected a single document in the stream".
         let e = fails("a: 1\n---\nb: 2\n")
@@ -264,6 +270,10 @@ import Testing
         #expect(fails("a\t: 1\n") != nil)
         #expect(fails("a: 1\n\t\nb: 2\n") != nil)
         #expect(fails("a: 'x'\t\n") != nil)
+        #expect(fails("a: 1\n\t# comment\n") != nil)
+        #expect(fails("a: [1, 2]\t\n") != nil)
+        #expect(fails("a: |\n  x\n\tb\n") != nil)
+        #expect(fails("a: b\n  \tc\n") != nil)
         // A TSV "metrics" file: DVC reports YAMLFileCorruptedError.
         #expect(fails("acc\tloss\n0.9\t0.1\n") != nil)
     }
@@ -277,6 +287,10 @@ import Testing
         #expect(try parse("a: 1 # tab\there\n") == object([("a", .int(1))]))
         #expect(try parse("# \t\na: 1\n") == object([("a", .int(1))]))
         #expect(try parse("a: |\n  x\ty\n") == object([("a", .string("x\ty\n"))]))
+        #expect(try parse("a: >-\n  x\n  \ty\n") == object([("a", .string("x\n\ty"))]))
+        #expect(try parse("a: \"line1\n\tline2\"\n") == object([("a", .string("line1 line2"))]))
+        #expect(try parse("a: 1 #\tx\n") == object([("a", .int(1))]))
+        #expect(try parse("a: \"x\" #c\tc\n") == object([("a", .string("x"))]))
     }
 
     @Test func tabPositionsSurviveCRLFAndWideCharacters() throws {
