@@ -82,7 +82,6 @@ private final class YAMLComposer {
     private var tabSafe: [Range<Int>] = []
     /// Character ranges of plain scalars, where a `#` is text, not a comment.
     private var plainSpans: [Range<Int>] = []
-    private var flowStarts: [Int] = []
 
     struct Composed {
         var value: Value
@@ -537,11 +536,6 @@ enum YAMLScalars {
         if isInt(text), let i = fastInt(text) ?? constructInt(text) { return i }
         if isTimestamp(text), let stamp = try YAMLTimestamp.construct(text, mark: mark, error: error) { return .date(stamp) }
         return .string(text)
-    }
-
-    static func resolvePlain(_ text: String) -> Value {
-        let mark = YAMLMark(index: 0, line: 0, column: 0)
-        return (try? resolvePlain(text, mark: mark) { _, reason in FormatError(format: "YAML", reason: reason) }) ?? .string(text)
     }
 
     private static func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
