@@ -55,6 +55,21 @@ import Testing
         #expect(try value(text) == expected)
     }
 
+    @Test(arguments: [
+        // `%YAML 1.1` documents are typed by ruamel's 1.1 rules.
+        ("yes", Value.bool(true)), ("No", .bool(false)), ("on", .bool(true)), ("OFF", .bool(false)), ("y", .bool(true)),
+        ("n", .bool(false)), ("True", .bool(true)), ("017", .int(15)), ("-017", .int(-15)), ("00", .int(0)), ("0_7", .int(7)),
+        ("0o17", .string("0o17")), ("09", .string("09")), ("0x1F", .int(31)), ("0b11", .int(3)), ("1_000", .int(1000)),
+        ("1:20", .int(80)), ("1:20:30", .int(4830)), ("-1:20", .int(-80)), ("190:20:30.15", .double(685230.15)),
+        ("1:20.5", .double(80.5)), (".5", .double(0.5)), ("+.5", .string("+.5")), ("-.5", .string("-.5")), ("1e5", .double(100_000)),
+        ("1.5e3", .double(1500)), ("0", .int(0)), (".inf", .double(.infinity)), ("2020-01-01", .date("2020-01-01")),
+        ("!!int 017", .int(15)), ("!!int 1:30", .int(90)), ("!!float 1:30.5", .double(90.5)), ("1:60", .string("1:60")),
+        ("01:20", .string("01:20")), ("0:20", .string("0:20")),
+    ] as [(String, Value)])
+    func yaml11DirectiveSwitchesTheSchema(text: String, expected: Value) throws {
+        #expect(try YAMLLoader.parse(Data("%YAML 1.1\n---\nk: \(text)\n".utf8)).objectValue?["k"] == expected)
+    }
+
     @Test func nanIsAFloat() throws {
         for text in [".nan", ".NaN", ".NAN"] {
             guard case .double(let d)? = try value(text) else { Issue.record("\(text) is not a float"); continue }
@@ -182,7 +197,7 @@ import Testing
 
     @Test func versionDirectives() throws {
         #expect(try parse("%YAML 1.2\n---\na: yes\n") == object([("a", .string("yes"))]))
-        #expect(try parse("%YAML 1.1\n---\na: 1\n") == object([("a", .int(1))]))
+        #expect(try parse("%YAML 1.1\n---\na: yes\n") == object([("a", .bool(true))]))
         #expect(fails("%YAML 2.0\n---\na: 1\n") != nil)
     }
 

@@ -77,6 +77,7 @@ private final class YAMLComposer {
     private let parser: UnsafeMutablePointer<yaml_parser_t>
     private let event: UnsafeMutablePointer<yaml_event_t>
     private var anchors: [String: Composed] = [:]
+    private var schema = YAMLScalars.Schema.yaml12
     private var budget = YAMLLoader.maximumNodes
     /// Character ranges in which ruamel accepts tabs: quoted and block scalars, flow collections.
     private var tabSafe: [Range<Int>] = []
@@ -131,6 +132,8 @@ private final class YAMLComposer {
         var value: String = ""
         var plain = false
         var flow = false
+        /// `%YAML 1.1` on a document start.
+        var yaml11 = false
         var start: Mark
         var end: Mark
     }
@@ -154,6 +157,10 @@ private final class YAMLComposer {
                     throw FormatError(format: "YAML", line: out.start.line, column: out.start.column, reason: "scalar is not valid UTF-8")
                 }
                 out.value = text
+            }
+        case YAML_DOCUMENT_START_EVENT:
+            if let version = e.data.document_start.version_directive {
+                out.yaml11 = version.pointee.major == 1 && version.pointee.minor == 1
             }
         case YAML_SEQUENCE_START_EVENT:
             out.anchor = Self.string(e.data.sequence_start.anchor)
@@ -200,6 +207,8 @@ private final class YAMLComposer {
         e = try next()
         if e.type == YAML_STREAM_END_EVENT { return .null }
         guard e.type == YAML_DOCUMENT_START_EVENT else { throw error(e.start, "expected a document") }
+        // ruamel types a `%YAML 1.1` document by the 1.1 rules (`yes` is true, `017` is octal).
+        schema = e.yaml11 ? .yaml11 : .yaml12
         let root = try compose(try next(), depth: 0)
         e = try next()
         guard e.type == YAML_DOCUMENT_END_EVENT else { throw error(e.start, "expected the end of the document") }
@@ -429,7 +438,7 @@ private final class YAMLComposer {
             switch text {
             case "<<": return done(.string(text), .merge)
             case "=": return done(.string(text), .valueIndicator)
-            default: return done(try YAMLScalars.resolvePlain(text, mark: e.start, error: error))
+            default: return done(try YAMLScalars.resolvePlain(text, schema: schema, mark: e.start, error: error))
             }
         }
         let mark = e.start
@@ -445,10 +454,10 @@ private final class YAMLComposer {
             default: throw error(mark, "cannot construct a bool from '\(text)'")
             }
         case "tag:yaml.org,2002:int":
-            guard let value = YAMLScalars.constructInt(text) else { throw error(mark, "invalid literal for int(): '\(text)'") }
+            guard let value = YAMLScalars.constructInt(text, schema: schema) else { throw error(mark, "invalid literal for int(): '\(text)'") }
             return done(value)
         case "tag:yaml.org,2002:float":
-            guard let value = YAMLScalars.constructFloat(text) else { throw error(mark, "could not convert string to float: '\(text)'") }
+            guard let value = YAMLScalars.constructFloat(text, schema: schema) else { throw error(mark, "could not convert string to float: '\(text)'") }
             return done(.double(value))
         case "tag:yaml.org,2002:timestamp":
             guard let value = try YAMLTimestamp.construct(text, mark: mark, error: error) else {
@@ -520,22 +529,70 @@ private final class YAMLComposer {
 
 /// ruamel's YAML 1.2 implicit resolvers and `SafeConstructor` conversions.
 enum YAMLScalars {
-    /// A plain scalar typed by the YAML 1.2 resolvers (in ruamel's order: bool, float, int, null,
-    /// timestamp), then converted as ruamel's constructors do.
-    static func resolvePlain(_ text: String, mark: YAMLMark, error: (YAMLMark, String) -> FormatError) throws -> Value {
+    enum Schema { case yaml12, yaml11 }
+
+    /// A plain scalar typed by ruamel's implicit resolvers for the document's YAML version (in
+    /// ruamel's order: bool, float, int, null, timestamp), then converted as its constructors do.
+    static func resolvePlain(_ text: String, schema: Schema = .yaml12, mark: YAMLMark, error: (YAMLMark, String) -> FormatError) throws -> Value {
         switch text {
         case "", "~", "null", "Null", "NULL": return .null
         case "true", "True", "TRUE": return .bool(true)
         case "false", "False", "FALSE": return .bool(false)
         default: break
         }
+        if schema == .yaml11 {
+            switch text {
+            case "y", "Y", "yes", "Yes", "YES", "on", "On", "ON": return .bool(true)
+            case "n", "N", "no", "No", "NO", "off", "Off", "OFF": return .bool(false)
+            default: break
+            }
+        }
         guard let first = text.utf8.first, (0x30...0x39).contains(first) || first == 0x2B || first == 0x2D || first == 0x2E else {
             return .string(text)
         }
-        if isFloat(text), let d = fastFloat(text) ?? constructFloat(text) { return .double(d) }
-        if isInt(text), let i = fastInt(text) ?? constructInt(text) { return i }
+        switch schema {
+        case .yaml12:
+            if isFloat(text), let d = fastFloat(text) ?? constructFloat(text) { return .double(d) }
+            if isInt(text), let i = fastInt(text) ?? constructInt(text) { return i }
+        case .yaml11:
+            if isFloat11(text), let d = constructFloat(text, schema: .yaml11) { return .double(d) }
+            if isInt11(text), let i = constructInt(text, schema: .yaml11) { return i }
+        }
         if isTimestamp(text), let stamp = try YAMLTimestamp.construct(text, mark: mark, error: error) { return .date(stamp) }
         return .string(text)
+    }
+
+    /// YAML 1.1 floats: the 1.2 forms except a signed `.5`, plus sexagesimal `1:20.5`.
+    static func isFloat11(_ text: String) -> Bool {
+        let unsigned = text.hasPrefix("+") || text.hasPrefix("-") ? Substring(text.dropFirst()) : Substring(text)
+        if unsigned.hasPrefix("."), unsigned != text[...], ![".inf", ".Inf", ".INF"].contains(unsigned) { return false }
+        if isFloat(text) { return true }
+        // [-+]?[0-9][0-9_]*(:[0-5]?[0-9])+\.[0-9_]*
+        guard let dot = unsigned.firstIndex(of: ".") else { return false }
+        return isSexagesimal(unsigned[..<dot]) && unsigned[unsigned.index(after: dot)...].allSatisfy { $0 == "_" || ("0"..."9").contains($0) }
+    }
+
+    /// YAML 1.1 ints: `0b…`, `0x…`, octal `0?[0-7_]+`, decimal `0|[1-9][0-9_]*`, sexagesimal `1:20`.
+    static func isInt11(_ text: String) -> Bool {
+        let s = text.hasPrefix("+") || text.hasPrefix("-") ? Substring(text.dropFirst()) : Substring(text)
+        func all(_ body: Substring, _ allowed: (Character) -> Bool) -> Bool { !body.isEmpty && body.allSatisfy { $0 == "_" || allowed($0) } }
+        if s.hasPrefix("0b") { return all(s.dropFirst(2)) { $0 == "0" || $0 == "1" } }
+        if s.hasPrefix("0x") { return all(s.dropFirst(2)) { $0.isASCII && $0.isHexDigit } }
+        if all(s.hasPrefix("0") ? s.dropFirst() : s, { ("0"..."7").contains($0) }) { return true }
+        if s == "0" { return true }
+        if let first = s.first, ("1"..."9").contains(first), all(s, { ("0"..."9").contains($0) }) { return true }
+        if let first = s.first, ("1"..."9").contains(first), s.contains(":") { return isSexagesimal(s) }
+        return false
+    }
+
+    /// `[0-9][0-9_]*(:[0-5]?[0-9])+`
+    private static func isSexagesimal(_ s: Substring) -> Bool {
+        let parts = s.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count >= 2, let head = parts.first, let lead = head.first, ("0"..."9").contains(lead),
+              head.allSatisfy({ $0 == "_" || ("0"..."9").contains($0) }) else { return false }
+        return parts.dropFirst().allSatisfy { part in
+            (1...2).contains(part.count) && part.allSatisfy { ("0"..."9").contains($0) } && (part.count == 1 || ("0"..."5").contains(part.first ?? "9"))
+        }
     }
 
     private static func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
@@ -618,7 +675,7 @@ enum YAMLScalars {
     /// `construct_yaml_int`: underscores dropped, one sign, `0b`/`0x`/`0o` prefixes, else Python's
     /// `int()` in base 10 (which allows leading zeros and surrounding whitespace). Integers beyond
     /// Int64 stay exact as `.bigInt`.
-    static func constructInt(_ text: String) -> Value? {
+    static func constructInt(_ text: String, schema: Schema = .yaml12) -> Value? {
         var s = Substring(text.filter { $0 != "_" })
         guard let first = s.first else { return nil }
         let negative = first == "-"
@@ -627,6 +684,19 @@ enum YAMLScalars {
         if s.hasPrefix("0b") { radix = 2; s = s.dropFirst(2) }
         else if s.hasPrefix("0x") { radix = 16; s = s.dropFirst(2) }
         else if s.hasPrefix("0o") { radix = 8; s = s.dropFirst(2) }
+        else if schema == .yaml11, s.hasPrefix("0"), s != "0" { radix = 8 }
+        else if schema == .yaml11, s.contains(":") {
+            // Sexagesimal: 1:20:30 is 1*3600 + 20*60 + 30.
+            var total = 0
+            for part in s.split(separator: ":", omittingEmptySubsequences: false) {
+                guard let digit = Int(part) else { return nil }
+                let (scaled, o1) = total.multipliedReportingOverflow(by: 60)
+                let (sum, o2) = scaled.addingReportingOverflow(digit)
+                guard !o1, !o2 else { return nil }
+                total = sum
+            }
+            return .int(negative ? -total : total)
+        }
         else {
             // Python's int() strips whitespace and takes one more sign.
             s = Substring(s.trimmingCharacters(in: .whitespacesAndNewlines))
@@ -643,13 +713,23 @@ enum YAMLScalars {
 
     /// `construct_yaml_float`: underscores dropped, lower-cased, one sign, `.inf`/`.nan`, else
     /// Python's `float()` (which also takes `inf`, `infinity`, `nan` and surrounding whitespace).
-    static func constructFloat(_ text: String) -> Double? {
+    static func constructFloat(_ text: String, schema: Schema = .yaml12) -> Double? {
         var s = Substring(text.filter { $0 != "_" }.lowercased())
         guard let first = s.first else { return nil }
         let sign: Double = first == "-" ? -1 : 1
         if first == "+" || first == "-" { s = s.dropFirst() }
         if s == ".inf" { return sign * .infinity }
         if s == ".nan" { return .nan }
+        if schema == .yaml11, s.contains(":") {
+            // In ruamel's order (least significant first), so the float rounds the same way.
+            var total = 0.0, base = 1.0
+            for part in s.split(separator: ":", omittingEmptySubsequences: false).reversed() {
+                guard let digit = pythonFloat(String(part)) else { return nil }
+                total += digit * base
+                base *= 60
+            }
+            return sign * total
+        }
         guard let value = pythonFloat(String(s)) else { return nil }
         return sign * value
     }
