@@ -266,6 +266,20 @@ PY
     RSS[$cmd.dvc]=$(peak_rss_kb "$DVC" "$cmd" diff HEAD~1 HEAD --json)
 done
 
+# The floor every cmlbot run pays (dynamic loading of the Swift runtime, Foundation, ICU, libgit2,
+# libcurl): it puts the diff numbers in proportion.
+say "timing cmlbot --version (startup floor)"
+hyperfine -N --style none --warmup 2 --min-runs "$MIN_RUNS" --export-json "$WORK/floor.hyperfine.json" \
+    -n cmlbot "$CMLBOT --version" >/dev/null 2>"$WORK/floor.hyperfine.err" \
+    || { cat "$WORK/floor.hyperfine.err" >&2; die "hyperfine failed for cmlbot --version"; }
+read -r _ MEAN[floor.cmlbot] SD[floor.cmlbot] < <("$PY" - "$WORK/floor.hyperfine.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))["results"][0]
+print(r["command"], r["mean"] * 1000, (r["stddev"] or 0) * 1000)
+PY
+)
+RSS[floor.cmlbot]=$(peak_rss_kb "$CMLBOT" --version)
+
 # --- report --------------------------------------------------------------------------------------
 missed=0
 echo
@@ -280,6 +294,9 @@ for cmd in metrics params; do
             "${MEAN[$cmd.$tool]}" "${SD[$cmd.$tool]}" "$(awk "BEGIN{print ${RSS[$cmd.$tool]}/1024}")"
     done
 done
+printf '%-34s %-7s %9.1f ms %7.1f ms %9.1f MB\n' "--version (startup floor)" "cmlbot" \
+    "${MEAN[floor.cmlbot]}" "${SD[floor.cmlbot]}" "$(awk "BEGIN{print ${RSS[floor.cmlbot]}/1024}")"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo n/a) on $(nproc 2>/dev/null || echo '?') cores (timings are inflated under load)"
 echo
 printf '%-16s %14s %10s %22s %10s\n' "command" "DVC/cmlbot" "target" "cmlbot peak RSS" "target"
 for cmd in metrics params; do
