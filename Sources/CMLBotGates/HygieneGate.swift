@@ -81,6 +81,7 @@ public protocol HygieneGate: Sendable {
 public enum GateRegistry {
     public static let hygiene: [any HygieneGate.Type] = [
         LargeFileGate.self,
+        SecretsGate.self, DataOutsideDVCGate.self,
     ]
 
     public static func hygieneGate(id: String) -> (any HygieneGate.Type)? {
