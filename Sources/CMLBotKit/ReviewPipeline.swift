@@ -16,6 +16,7 @@ struct ReviewPipeline {
     let headSnapshot: EvidenceSnapshot
     let comparison: EvidenceComparison
     let evaluations: [RuleEvaluation]
+    let data: DataComparison
     let diagnostics: [Diagnostic]
 
     init(context: RepositoryContext, base baseSpec: String?, head headSpec: String, ciBase: String? = nil) throws {
@@ -48,6 +49,7 @@ struct ReviewPipeline {
         self.headSnapshot = headSnapshot
         self.comparison = comparison
         self.evaluations = evaluations
+        self.data = try DataStates.review(context: context, base: baseTree, head: headTree, snapshots: (baseSnapshot, headSnapshot), diagnostics: &diagnostics)
         self.diagnostics = DiffCommand.deduplicated(diagnostics)
     }
 
@@ -57,6 +59,7 @@ struct ReviewPipeline {
         var input = ReportInput(base: base, head: head, baseSnapshot: baseSnapshot, headSnapshot: headSnapshot,
                                 comparison: comparison, config: config, options: ReportOptions(precision: precision))
         input.evaluations = evaluations
+        input.data = data
         return input
     }
 

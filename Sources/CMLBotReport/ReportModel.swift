@@ -25,6 +25,8 @@ public struct ReportInput: Sendable {
     public var options: ReportOptions
     /// Promotion rules applied to this comparison (empty when none are configured).
     public var evaluations: [RuleEvaluation] = []
+    /// DVC-tracked data base → head (recorded hashes); nil when not computed.
+    public var data: DataComparison? = nil
 
     public init(base: RevisionInfo, head: RevisionInfo, baseSnapshot: EvidenceSnapshot, headSnapshot: EvidenceSnapshot,
                 comparison: EvidenceComparison, config: CMLBotConfig, options: ReportOptions = ReportOptions()) {
@@ -65,6 +67,7 @@ public enum ReportSectionRegistry {
         PromotionSection.self,
         MetricsSection.self,
         ParamsSection.self,
+        DataSection.self,
     ]
 }
 
