@@ -27,6 +27,8 @@ public struct CMLBotConfig: Equatable, Sendable {
     public var gates = OrderedObject()
     /// `promote:` — promotion rules, validated by CMLBotGates.PromotionRules.
     public var promotion: Value?
+    /// `plots:` — plots beyond dvc.yaml's, in the same forms as its top-level `plots:` list.
+    public var plots: [PlotDeclaration] = []
     /// Repository-relative path the config came from, nil when defaults are used.
     public var source: String?
 
@@ -87,7 +89,7 @@ public enum ConfigLoader {
     /// The keys each section accepts; unknown keys are errors with a "did you mean" (a typo in a
     /// gate threshold must not silently disable the gate).
     static let schema: [String: Set<String>] = [
-        "": ["version", "base", "metrics", "params", "gates", "promote"],
+        "": ["version", "base", "metrics", "params", "gates", "promote", "plots"],
         "metrics": ["files", "directions"],
         "params": ["files"],
     ]
@@ -140,6 +142,16 @@ public enum ConfigLoader {
             config.gates = g
         }
         config.promotion = root["promote"]
+        if let plots = root["plots"] {
+            guard let list = plots.arrayValue else { throw ConfigError(path: path, detail: "'plots' must be a list, as dvc.yaml's top-level plots: (paths, or {path: {x, y, template}}, or {id: {y: {file: field}}})") }
+            for entry in list {
+                var problem: String?
+                guard let plot = PlotDeclarationParser.parse(entry, directory: "", resolve: { $0 }, warn: { problem = $0 }) else {
+                    throw ConfigError(path: path, detail: problem ?? "plots: entry \(PythonFormat.repr(entry)) is not a plot")
+                }
+                config.plots.append(plot)
+            }
+        }
         if let params = root["params"] {
             guard let p = params.objectValue else { throw ConfigError(path: path, detail: "'params' must be a mapping (files:)") }
             try checkKeys(p, section: "params", path: path)

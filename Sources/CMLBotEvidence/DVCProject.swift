@@ -10,6 +10,8 @@ public struct DVCDeclarations: Equatable, Sendable {
     public var params: [ParamsDeclaration] = []
     /// Repository-relative `dvc.yaml` files that were read.
     public var dvcFiles: [String] = []
+    /// Plots (top-level `plots:` and stage `plots:` outs), in file order.
+    public var plots: [PlotDeclaration] = []
 
     public init() {}
 }
@@ -77,6 +79,14 @@ public enum DVCProjectReader {
             for entry in root["params"]?.arrayValue ?? [] {
                 if let path = reader.topLevelPath(entry, in: dir) { addParams(path, nil) }
             }
+            for entry in root["plots"]?.arrayValue ?? [] {
+                var own = reader.context
+                var warnings: [String] = []
+                if let plot = PlotDeclarationParser.parse(entry, directory: dir, resolve: { own.interpolate($0) }, warn: { warnings.append($0) }) {
+                    result.plots.append(plot)
+                }
+                for w in warnings { reader.warn(w) }
+            }
             for (name, stageValue) in root["stages"]?.objectValue?.pairs ?? [] {
                 guard let stage = stageValue.objectValue else { continue }
                 for (body, bindings, origins) in reader.expand(stage: stage, name: name) {
@@ -104,6 +114,13 @@ public enum DVCProjectReader {
                     if let vars = body["vars"]?.arrayValue { scoped.addVars(vars, relativeTo: wdir) }
                     for entry in body["metrics"]?.arrayValue ?? [] {
                         if let path = reader.path(entry, in: wdir, context: &scoped) { metrics.insert(path) }
+                    }
+                    for entry in body["plots"]?.arrayValue ?? [] {
+                        var warnings: [String] = []
+                        if let plot = PlotDeclarationParser.parse(entry, directory: wdir, resolve: { scoped.interpolate($0) }, warn: { warnings.append($0) }) {
+                            result.plots.append(plot)
+                        }
+                        for w in warnings { reader.warn(w) }
                     }
                     for entry in body["params"]?.arrayValue ?? [] {
                         switch entry {

@@ -19,6 +19,8 @@ public struct EvidenceSnapshot: Equatable, Sendable {
     public var metrics: [EvidenceFile] = []
     public var params: [EvidenceFile] = []
     public var declarations = DVCDeclarations()
+    /// Plot data read by `PlotCollector` (only for commands that draw charts).
+    public var plots: [PlotData] = []
     public var diagnostics: [Diagnostic] = []
 
     public init(revision: String) { self.revision = revision }

@@ -74,6 +74,10 @@ public enum ReportCommand {
             let dir = URL(fileURLWithPath: out, relativeTo: URL(fileURLWithPath: request.workingDirectory, isDirectory: true))
             try write(markdown, to: dir.appendingPathComponent("report.md"))
             try write(json, to: dir.appendingPathComponent("report.json"))
+            for chart in report.sections.lazy.compactMap({ $0 as? ChartsSection }).first?.charts ?? [] {
+                try write(chart.svg, to: dir.appendingPathComponent("charts").appendingPathComponent(chart.fileName))
+            }
+            try write(HTMLReportRenderer.render(report), to: dir.appendingPathComponent("report.html"))
         }
         // A failed gate still explains itself: the report is out before the exit status says no.
         let outcome = CommandOutcome(output: request.format == .json ? json : markdown,

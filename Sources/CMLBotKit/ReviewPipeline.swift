@@ -27,8 +27,12 @@ struct ReviewPipeline {
         let (baseTree, baseInfo) = try context.tree(baseSpec ?? ciBase ?? config.base ?? "HEAD")
 
         let selection = EvidenceSelection(extraMetrics: config.metricsFiles, extraParams: config.paramsFiles)
-        let baseSnapshot = try EvidenceCollector.collect(baseTree, selection: selection)
-        let headSnapshot = try EvidenceCollector.collect(headTree, selection: selection)
+        var baseSnapshot = try EvidenceCollector.collect(baseTree, selection: selection)
+        var headSnapshot = try EvidenceCollector.collect(headTree, selection: selection)
+        // Plots are read here, not in EvidenceCollector, so `metrics diff` never pays for (or warns
+        // about) plot files; `.cmlbot.yml` plots come from head's config for both sides.
+        baseSnapshot.plots = PlotCollector.collect(baseTree, declarations: baseSnapshot.declarations.plots + config.plots, diagnostics: &baseSnapshot.diagnostics)
+        headSnapshot.plots = PlotCollector.collect(headTree, declarations: headSnapshot.declarations.plots + config.plots, diagnostics: &headSnapshot.diagnostics)
         let comparison = Comparator.compare(base: baseSnapshot, head: headSnapshot, config: config)
 
         var diagnostics = baseSnapshot.diagnostics + headSnapshot.diagnostics

@@ -25,6 +25,8 @@ public struct ReportInput: Sendable {
     public var options: ReportOptions
     /// Promotion rules applied to this comparison (empty when none are configured).
     public var evaluations: [RuleEvaluation] = []
+    /// How the Charts section draws plots (the plot data itself is in the snapshots).
+    public var charts = ChartOptions()
     /// DVC-tracked data base → head (recorded hashes); nil when not computed.
     public var data: DataComparison? = nil
 
@@ -66,6 +68,7 @@ public enum ReportSectionRegistry {
     public static let all: [any ReportSection.Type] = [
         PromotionSection.self,
         MetricsSection.self,
+        ChartsSection.self,
         ParamsSection.self,
         DataSection.self,
     ]

@@ -17,7 +17,7 @@ public enum MarkdownReportRenderer {
             }
             out += "\n</details>\n"
         }
-        return out
+        return MarkdownBudget.fit(out)
     }
 
     static func revision(_ r: RevisionInfo) -> String {

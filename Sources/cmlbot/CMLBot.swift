@@ -142,7 +142,7 @@ struct ReportCommandCLI: AsyncParsableCommand {
     var base: String?
     @Option(help: ArgumentHelp("Head revision (default: the workspace).", valueName: "REV"))
     var head: String?
-    @Option(help: ArgumentHelp("Also write report.md and report.json into DIR.", valueName: "DIR"))
+    @Option(help: ArgumentHelp("Also write report.md, report.json, report.html and charts/*.svg into DIR.", valueName: "DIR"))
     var out: String?
     @Option(help: "What to print on stdout.") var format: ReportRequest.Format = .md
     @Option(help: "Decimal places for numbers (default 5).") var precision: Int = 5
