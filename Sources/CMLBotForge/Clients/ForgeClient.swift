@@ -92,6 +92,19 @@ struct ForgeHTTP: Sendable {
             response = try await transport.send(ForgeRequest(method: method, url: url, headers: headers, body: body))
         } catch let error as TransportError {
             throw ForgeError.transport(operation: operation, detail: error.description)
+        } catch let error as RetryError {
+            switch error {
+            case .gaveUp(_, _, _, let status?, _) where status == 403 || status == 429:
+                throw ForgeError.rateLimited(operation: operation, detail: error.description)
+            case .gaveUp(_, _, _, let status?, _):
+                throw ForgeError.server(operation: operation, status: status, detail: error.description)
+            case .gaveUp:
+                throw ForgeError.transport(operation: operation, detail: error.description)
+            case .outcomeUnknown(_, _, let status, _):
+                // The caller re-reads state before trying again (see StickyComment).
+                if let status { throw ForgeError.server(operation: operation, status: status, detail: error.description) }
+                throw ForgeError.transport(operation: operation, detail: error.description)
+            }
         } catch let error as ForgeError {
             throw error
         } catch {
