@@ -81,6 +81,8 @@ public protocol HygieneGate: Sendable {
 public enum GateRegistry {
     public static let hygiene: [any HygieneGate.Type] = [
         LargeFileGate.self,
+        NotebookOutputsGate.self,
+        LockfileDriftGate.self,
         SecretsGate.self, DataOutsideDVCGate.self,
     ]
 
