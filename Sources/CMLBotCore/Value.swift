@@ -23,6 +23,7 @@ public enum Value: Equatable, Sendable {
         case .bool(let b): return .int(b ? 1 : 0)
         case .int(let i): return .int(i)
         case .double(let d): return .double(d)
+        case .bigInt(let digits): return .big(digits)
         default: return nil
         }
     }
@@ -54,36 +55,116 @@ public enum Value: Equatable, Sendable {
     }
 }
 
-/// An int or a float, with Python's arithmetic: int - int stays an exact int, anything with a float is a float.
+/// An int or a float, with Python's arithmetic: int - int stays an exact int (of any size, as
+/// Python's ints are), anything with a float is a float.
 public enum Numeric: Equatable, Sendable {
     case int(Int)
     case double(Double)
+    /// An integer beyond Int64, as decimal digits with an optional leading `-`.
+    case big(String)
 
     public var doubleValue: Double {
         switch self {
         case .int(let i): return Double(i)
         case .double(let d): return d
+        case .big(let digits): return Double(digits) ?? .nan
         }
     }
 
-    /// `new - old` as Python computes it. An int overflow falls back to floating point, which is
-    /// what a reader would expect of numbers that large anyway.
+    /// The exact decimal digits of an integer value, nil for floats.
+    var integerDigits: String? {
+        switch self {
+        case .int(let i): return String(i)
+        case .big(let digits): return digits
+        case .double: return nil
+        }
+    }
+
+    /// `new - old` as Python computes it: exact for integers of any size.
     public static func - (new: Numeric, old: Numeric) -> Numeric {
-        switch (new, old) {
-        case (.int(let a), .int(let b)):
+        if case .int(let a) = new, case .int(let b) = old {
             let (result, overflow) = a.subtractingReportingOverflow(b)
-            return overflow ? .double(Double(a) - Double(b)) : .int(result)
-        default:
-            return .double(new.doubleValue - old.doubleValue)
+            if !overflow { return .int(result) }
         }
+        if let a = new.integerDigits, let b = old.integerDigits {
+            let digits = DecimalInteger.subtract(a, b)
+            return Int(digits).map(Numeric.int) ?? .big(digits)
+        }
+        return .double(new.doubleValue - old.doubleValue)
     }
 
-    /// Numeric equality as Python's `==`: `1 == 1.0`, `0.0 == -0.0`, `nan != nan`.
+    /// Numeric equality as Python's `==`: `1 == 1.0`, `0.0 == -0.0`, `nan != nan`, big ints exact.
     public func numericallyEquals(_ other: Numeric) -> Bool {
         switch (self, other) {
         case (.int(let a), .int(let b)): return a == b
-        default: return doubleValue == other.doubleValue
+        default:
+            if let a = integerDigits, let b = other.integerDigits { return DecimalInteger.subtract(a, b) == "0" }
+            return doubleValue == other.doubleValue
         }
+    }
+}
+
+/// Exact subtraction of integers written in decimal, for values beyond Int64.
+enum DecimalInteger {
+    static func subtract(_ a: String, _ b: String) -> String {
+        let (na, da) = split(a), (nb, db) = split(b)
+        // a - b = a + (-b)
+        return add(negative: na, da, negative: !nb, db)
+    }
+
+    private static func split(_ s: String) -> (Bool, [UInt8]) {
+        var digits = Array(s.utf8)
+        var negative = false
+        if digits.first == UInt8(ascii: "-") { negative = true; digits.removeFirst() }
+        else if digits.first == UInt8(ascii: "+") { digits.removeFirst() }
+        let values = digits.map { $0 &- 48 }.drop { $0 == 0 }
+        return (negative && !values.isEmpty, Array(values))
+    }
+
+    private static func add(negative na: Bool, _ a: [UInt8], negative nb: Bool, _ b: [UInt8]) -> String {
+        if na == nb { return render(negative: na, addMagnitudes(a, b)) }
+        // Different signs: subtract the smaller magnitude from the larger.
+        if compare(a, b) >= 0 { return render(negative: na, subtractMagnitudes(a, b)) }
+        return render(negative: nb, subtractMagnitudes(b, a))
+    }
+
+    private static func compare(_ a: [UInt8], _ b: [UInt8]) -> Int {
+        if a.count != b.count { return a.count < b.count ? -1 : 1 }
+        for (x, y) in zip(a, b) where x != y { return x < y ? -1 : 1 }
+        return 0
+    }
+
+    private static func addMagnitudes(_ a: [UInt8], _ b: [UInt8]) -> [UInt8] {
+        var result: [UInt8] = []
+        var carry: UInt8 = 0
+        var i = a.count - 1, j = b.count - 1
+        while i >= 0 || j >= 0 || carry > 0 {
+            let sum = (i >= 0 ? a[i] : 0) + (j >= 0 ? b[j] : 0) + carry
+            result.append(sum % 10)
+            carry = sum / 10
+            i -= 1; j -= 1
+        }
+        return result.reversed()
+    }
+
+    /// `a - b` for `a >= b`.
+    private static func subtractMagnitudes(_ a: [UInt8], _ b: [UInt8]) -> [UInt8] {
+        var result: [UInt8] = []
+        var borrow: Int = 0
+        var i = a.count - 1, j = b.count - 1
+        while i >= 0 {
+            var d = Int(a[i]) - borrow - (j >= 0 ? Int(b[j]) : 0)
+            borrow = d < 0 ? 1 : 0
+            if d < 0 { d += 10 }
+            result.append(UInt8(d))
+            i -= 1; j -= 1
+        }
+        return Array(result.reversed().drop { $0 == 0 })
+    }
+
+    private static func render(negative: Bool, _ digits: [UInt8]) -> String {
+        if digits.isEmpty { return "0" }
+        return (negative ? "-" : "") + String(decoding: digits.map { $0 + 48 }, as: UTF8.self)
     }
 }
 

@@ -49,6 +49,12 @@ public struct FlatValues: Equatable, Sendable {
             let shown = dropped.prefix(5).map { "'\($0)'" }.joined(separator: ", ") + (dropped.count > 5 ? " and \(dropped.count - 5) more" : "")
             diagnostics.append(.warning(path: path, revision: revision, "skipped \(dropped.count) value(s) that are lists, nulls or dates, not metrics: \(shown) (DVC drops these silently; the report lists them)"))
         }
+        if mode == .params {
+            let dates = flat.entries.pairs.filter { if case .date = $0.value { return true }; return false }.map(\.key)
+            if !dates.isEmpty {
+                diagnostics.append(.warning(path: path, revision: revision, "\(dates.prefix(5).map { "'\($0)'" }.joined(separator: ", ")) hold\(dates.count == 1 ? "s" : "") a date, shown as text (DVC fails on dates in params: 'Object of type date is not JSON serializable')"))
+            }
+        }
         if !duplicates.isEmpty {
             diagnostics.append(.warning(path: path, revision: revision, "key \(duplicates.map { "'\($0)'" }.joined(separator: ", ")) is written both nested and dotted; kept the first (DVC fails on this file with 'duplicated key')"))
         }

@@ -53,6 +53,7 @@ public struct DVCDiffRenderer: Sendable {
                     switch diff {
                     case .int(let i): entry["diff"] = .int(i)
                     case .double(let d): entry["diff"] = .double(d)
+                    case .big(let digits): entry["diff"] = .bigInt(digits)
                     }
                 }
                 keys[change.key] = .object(entry)
@@ -91,6 +92,7 @@ public struct DVCDiffRenderer: Sendable {
         switch diff {
         case .int(let i): return String(i)
         case .double(let d): return cell(Value.double(d))
+        case .big(let digits): return digits
         }
     }
 

@@ -176,6 +176,7 @@ enum ValueFormatting {
         guard let diff else { return "" }
         switch diff {
         case .int(let i): return i > 0 ? "+\(i)" : String(i)
+        case .big(let digits): return digits.hasPrefix("-") ? digits : "+" + digits
         case .double(let d):
             let text = PythonFormat.rounded(d, precision: precision)
             return d > 0 ? "+" + text : text
@@ -193,6 +194,7 @@ enum ValueFormatting {
         switch numeric {
         case .int(let i): return .int(i)
         case .double(let d): return .double(d)
+        case .big(let digits): return .bigInt(digits)
         }
     }
 }
