@@ -411,7 +411,15 @@ enum PlotCell: Equatable {
     init(text: String) {
         if text.isEmpty { self = .missing; return }
         // Swift's Double parser is locale-free; it also takes "nan"/"inf", filtered by callers.
-        if let d = Double(text.trimmingCharacters(in: .whitespaces)) { self = .number(d, text: text) } else { self = .text(text) }
+        // Foundation's trimming costs microseconds a call, too slow for a million rows, so it is
+        // only tried when the plain parse fails (spreadsheet exports pad numbers with spaces).
+        if let d = Double(text) {
+            self = .number(d, text: text)
+        } else if text.first == " " || text.last == " ", let d = Double(text.trimmingCharacters(in: .whitespaces)) {
+            self = .number(d, text: text)
+        } else {
+            self = .text(text)
+        }
     }
 
     var number: Double? {
@@ -433,56 +441,76 @@ struct PlotTable: Equatable {
 }
 
 /// CSV/TSV as Python's csv module reads it (RFC 4180 quoting), the first row naming the fields.
+/// A plain byte loop over a struct's state: closures capturing the state cost a dynamic
+/// exclusivity check per byte, which made a million-row file take seconds.
 enum DelimitedText {
-    static func parse(_ data: Data, separator: UInt8) throws -> PlotTable {
-        var records: [[String]] = []
-        var record: [String] = []
+    private struct Builder {
+        var header: [String]?
+        var rows: [[PlotCell]] = []
+        var record: [PlotCell] = []
+        var headerFields: [String] = []
         var field: [UInt8] = []
+        var fieldCount = 0
+
+        mutating func endField() {
+            let text = String(decoding: field, as: UTF8.self)
+            if header == nil { headerFields.append(text) } else { record.append(PlotCell(text: text)) }
+            field.removeAll(keepingCapacity: true)
+            fieldCount += 1
+        }
+
+        mutating func endRecord() throws {
+            endField()
+            // A blank line is one empty field: skipped, as Python's csv reader does.
+            let blank = fieldCount == 1 && (header == nil ? headerFields.last?.isEmpty == true : record.first == .missing)
+            if header == nil {
+                if blank { headerFields.removeAll() } else { header = headerFields }
+            } else if !blank {
+                rows.append(record)
+                guard rows.count <= PlotCollector.maximumRows else { throw PlotDataError.tooManyRows(PlotCollector.maximumRows) }
+            }
+            record.removeAll(keepingCapacity: true)
+            fieldCount = 0
+        }
+    }
+
+    static func parse(_ data: Data, separator: UInt8) throws -> PlotTable {
+        let bytes = [UInt8](data)
+        var state = Builder()
         var quoted = false, wasQuoted = false
         let quote = UInt8(ascii: "\""), cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n")
-        func endField() {
-            record.append(String(decoding: field, as: UTF8.self))
-            field.removeAll(keepingCapacity: true)
-            wasQuoted = false
-        }
-        func endRecord() throws {
-            endField()
-            if !(record.count == 1 && record[0].isEmpty) { records.append(record) }
-            record.removeAll(keepingCapacity: true)
-            guard records.count <= PlotCollector.maximumRows + 1 else { throw PlotDataError.tooManyRows(PlotCollector.maximumRows) }
-        }
-        try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
-            var i = 0
-            let bytes = raw.bindMemory(to: UInt8.self)
-            // Skip a UTF-8 byte order mark, which spreadsheet exports often carry.
-            if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { i = 3 }
-            while i < bytes.count {
-                let b = bytes[i]
-                if quoted {
-                    if b == quote {
-                        if i + 1 < bytes.count, bytes[i + 1] == quote { field.append(quote); i += 1 } else { quoted = false }
-                    } else {
-                        field.append(b)
-                    }
-                } else if b == quote && field.isEmpty && !wasQuoted {
-                    quoted = true
-                    wasQuoted = true
-                } else if b == separator {
-                    endField()
-                } else if b == lf {
-                    try endRecord()
-                } else if b == cr {
-                    if i + 1 < bytes.count, bytes[i + 1] == lf { i += 1 }
-                    try endRecord()
+        var i = 0
+        // Skip a UTF-8 byte order mark, which spreadsheet exports often carry.
+        if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { i = 3 }
+        let n = bytes.count
+        while i < n {
+            let b = bytes[i]
+            if quoted {
+                if b == quote {
+                    if i + 1 < n, bytes[i + 1] == quote { state.field.append(quote); i += 1 } else { quoted = false }
                 } else {
-                    field.append(b)
+                    state.field.append(b)
                 }
-                i += 1
+            } else if b == quote && state.field.isEmpty && !wasQuoted {
+                quoted = true
+                wasQuoted = true
+            } else if b == separator {
+                state.endField()
+                wasQuoted = false
+            } else if b == lf {
+                try state.endRecord()
+                wasQuoted = false
+            } else if b == cr {
+                if i + 1 < n, bytes[i + 1] == lf { i += 1 }
+                try state.endRecord()
+                wasQuoted = false
+            } else {
+                state.field.append(b)
             }
+            i += 1
         }
-        if !field.isEmpty || !record.isEmpty { try endRecord() }
-        guard let header = records.first else { throw PlotDataError.noHeader }
-        let rows = records.dropFirst().map { $0.map { PlotCell(text: $0) } }
-        return PlotTable(fields: header, rows: Array(rows))
+        if !state.field.isEmpty || state.fieldCount > 0 { try state.endRecord() }
+        guard let header = state.header else { throw PlotDataError.noHeader }
+        return PlotTable(fields: header, rows: state.rows)
     }
 }

@@ -76,6 +76,16 @@ import TestSupport
         #expect(plots[3].confusion?.counts == [[1, 1], [0, 2]])
     }
 
+    @Test func csvQuotingCRLFAndBlankLinesReadAsPythonsCSVModule() throws {
+        let tree = InMemoryFileTree(["q.csv": "\u{FEFF}name,\"y\"\r\n\"a,\"\"b\"\"\",1\r\n\r\nc, 2 \r\n"])
+        var diagnostics: [Diagnostic] = []
+        let plots = PlotCollector.collect(tree, declarations: [PlotDeclaration(id: "q.csv", sources: [PlotSource(path: "q.csv", y: ["y"])])], diagnostics: &diagnostics)
+        #expect(diagnostics.isEmpty, "\(diagnostics)")
+        let series = try #require(plots.first?.series.first)
+        #expect(series.y == [1, 2])
+        #expect(series.x == [0, 1])
+    }
+
     @Test func corruptAndHostileDataWarnsWithoutCrashing() {
         let tree = InMemoryFileTree(data: [
             "bad.json": Data("{\"a\": [1, 2".utf8),
