@@ -39,6 +39,8 @@ pre-commit | 4.7.0 | CMLBOT_PRECOMMIT | pre-commit | pre-commit==4.7.0
 check-jsonschema | 0.39.0 | CMLBOT_CHECK_JSONSCHEMA | check-jsonschema | check-jsonschema==0.39.0
 sarif | 3.0.5 | CMLBOT_SARIF_PYTHON | python | sarif-tools==3.0.5 sarif-pydantic==0.6.2
 junitparser | 5.0.3 | CMLBOT_JUNIT_PYTHON | python | junitparser==5.0.3
+ge | 0.18.22 | CMLBOT_GE018_PYTHON | python | great_expectations==0.18.22 pandas numpy<2
+gx | 1.24.1 | CMLBOT_GX1_PYTHON | python | great_expectations==1.24.1 pandas
 '
 
 CACHE_ROOT="${XDG_CACHE_HOME:-$HOME/.cache}/cmlbot-test-tools"
@@ -80,7 +82,7 @@ pins() {
 
 if ((${#selected[@]})); then
     for s in "${selected[@]}"; do
-        pins | grep -q "^[[:space:]]*$s[[:space:]]*|" || { echo "test-tools.sh: unknown tool '$s'" >&2; exit 64; }
+        pins | grep "^[[:space:]]*$s[[:space:]]*|" >/dev/null || { echo "test-tools.sh: unknown tool '$s'" >&2; exit 64; }
     done
 fi
 

@@ -13,6 +13,8 @@ import Foundation
 ///     "*loss": lower
 /// params:
 ///   files: [configs/train.yaml]
+/// validation:                  # Great Expectations results beyond gx/ and great_expectations/ stores
+///   files: [reports/validation.json, "reports/ge/*.json"]
 /// ```
 public struct CMLBotConfig: Equatable, Sendable {
     public static let fileName = ".cmlbot.yml"
@@ -22,6 +24,8 @@ public struct CMLBotConfig: Equatable, Sendable {
     public var base: String?
     public var metricsFiles: [String] = []
     public var paramsFiles: [String] = []
+    /// `validation.files`: paths, directories or `*` globs of Great Expectations results.
+    public var validationFiles: [String] = []
     public var directions: [DirectionRule] = []
     /// `gates:` — one section per gate id, validated by that gate (CMLBotGates.GateSettings).
     public var gates = OrderedObject()
@@ -89,9 +93,10 @@ public enum ConfigLoader {
     /// The keys each section accepts; unknown keys are errors with a "did you mean" (a typo in a
     /// gate threshold must not silently disable the gate).
     static let schema: [String: Set<String>] = [
-        "": ["version", "base", "metrics", "params", "gates", "promote", "plots"],
+        "": ["version", "base", "metrics", "params", "gates", "promote", "validation", "plots"],
         "metrics": ["files", "directions"],
         "params": ["files"],
+        "validation": ["files"],
     ]
 
     /// Reads `.cmlbot.yml` from `tree` (or `path` when given); defaults when absent.
@@ -156,6 +161,11 @@ public enum ConfigLoader {
             guard let p = params.objectValue else { throw ConfigError(path: path, detail: "'params' must be a mapping (files:)") }
             try checkKeys(p, section: "params", path: path)
             config.paramsFiles = try stringList(p["files"], name: "params.files", path: path)
+        }
+        if let validation = root["validation"] {
+            guard let v = validation.objectValue else { throw ConfigError(path: path, detail: "'validation' must be a mapping (files:)") }
+            try checkKeys(v, section: "validation", path: path)
+            config.validationFiles = try stringList(v["files"], name: "validation.files", path: path)
         }
         return config
     }

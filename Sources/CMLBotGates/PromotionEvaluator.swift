@@ -23,6 +23,8 @@ public struct PromotionInput {
     public var headTree: FileTree
     public var baseOutputs: [DVCOutput]
     public var headOutputs: [DVCOutput]
+    /// Great Expectations results paired base → head, for `promote.validation`.
+    public var validation: [ValidationChange] = []
 
     public init(comparison: EvidenceComparison, baseSnapshot: EvidenceSnapshot, headSnapshot: EvidenceSnapshot,
                 headTree: FileTree, baseOutputs: [DVCOutput], headOutputs: [DVCOutput]) {
@@ -36,7 +38,7 @@ public struct PromotionInput {
 }
 
 public enum PromotionEvaluator {
-    public static let gateIDs = ["metric_required", "metric_threshold", "metric_regression", "data_without_metrics", "stale_dvc_lock", "required_evidence"]
+    public static let gateIDs = ["metric_required", "metric_threshold", "metric_regression", "data_without_metrics", "stale_dvc_lock", "required_evidence", "validation_suite", "validation_regression"]
 
     public static func evaluate(_ rules: PromotionRules, _ input: PromotionInput) -> [RuleEvaluation] {
         var out: [RuleEvaluation] = []
@@ -51,6 +53,41 @@ public enum PromotionEvaluator {
                 finding: exists ? nil : Finding(gate: "required_evidence", severity: .error, path: path,
                                                 message: "required evidence \(path) is missing at \(input.comparison.headRevision)",
                                                 hint: "add \(path) to the change (promote.require in .cmlbot.yml lists it)")))
+        }
+        out += validationRules(rules, input)
+        return out
+    }
+
+    /// `promote.validation`: named suites pass at head; no expectation newly fails.
+    static func validationRules(_ rules: PromotionRules, _ input: PromotionInput) -> [RuleEvaluation] {
+        var out: [RuleEvaluation] = []
+        let head = input.validation.compactMap(\.new)
+        for suite in rules.suitesMustPass {
+            let results = head.filter { $0.suite == suite }
+            let failing = results.filter { !$0.success }.map(\.key)
+            var failure: String?
+            if results.isEmpty { failure = "validation suite \(suite) has no result at \(input.comparison.headRevision)" }
+            else if !failing.isEmpty { failure = "validation suite \(suite) fails at \(input.comparison.headRevision) (\(failing.prefix(3).joined(separator: ", ")))" }
+            let inputs = OrderedObject([("suite", .string(suite)), ("results", .array(results.map { .string($0.key) })),
+                                        ("failing", .array(failing.map(Value.string)))])
+            out.append(RuleEvaluation(gate: "validation_suite", rule: "suite \(suite) passes", inputs: inputs, passed: failure == nil,
+                                      finding: failure.map { Finding(gate: "validation_suite", severity: .error, path: failing.first, message: $0,
+                                                                     hint: results.isEmpty ? "commit the Great Expectations result for \(suite) (or list it under validation.files in .cmlbot.yml)"
+                                                                                           : "fix the data or the expectations so the suite passes") }))
+        }
+        if rules.noNewValidationFailures {
+            var newly: [String] = []
+            for change in input.validation {
+                for e in change.expectations where e.newlyFailing {
+                    newly.append("\(change.suite ?? change.key): \(e.type)" + (e.column.map { "(\($0))" } ?? ""))
+                }
+            }
+            let inputs = OrderedObject([("newly_failing", .array(newly.map(Value.string)))])
+            let shown = newly.prefix(3).joined(separator: "; ") + (newly.count > 3 ? "; and \(newly.count - 3) more" : "")
+            out.append(RuleEvaluation(gate: "validation_regression", rule: "no expectation newly fails", inputs: inputs, passed: newly.isEmpty,
+                                      finding: newly.isEmpty ? nil : Finding(gate: "validation_regression", severity: .error, path: nil,
+                                                                             message: "\(newly.count) expectation\(newly.count == 1 ? "" : "s") newly failing: \(shown)",
+                                                                             hint: "fix the data, or change the expectation on purpose in the suite")))
         }
         return out
     }

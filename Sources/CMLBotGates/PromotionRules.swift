@@ -19,17 +19,23 @@ import CMLBotEvidence
 ///     data_changed_requires_metrics_change: true   # new data hashes but identical metrics: stale?
 ///     params_changed_requires_lock_match: true      # dvc.lock must record the params as they are
 ///   require: [reports/model_card.md]                # files that must exist at head
+///   validation:                                     # Great Expectations results at head
+///     suites_must_pass: [people]                    # these suites must be present and pass
+///     no_new_failures: true                         # no expectation may start failing
 /// ```
 public struct PromotionRules: Equatable, Sendable {
     public var metrics: [MetricRule] = []
     public var dataChangedRequiresMetricsChange = false
     public var paramsChangedRequiresLockMatch = false
     public var requiredFiles: [String] = []
+    public var suitesMustPass: [String] = []
+    public var noNewValidationFailures = false
 
     public init() {}
 
     public var isEmpty: Bool {
         metrics.isEmpty && !dataChangedRequiresMetricsChange && !paramsChangedRequiresLockMatch && requiredFiles.isEmpty
+            && suitesMustPass.isEmpty && !noNewValidationFailures
     }
 
     public static func parse(_ value: Value?, source: String) throws -> PromotionRules {
@@ -37,7 +43,7 @@ public struct PromotionRules: Equatable, Sendable {
         guard let value, value != .null else { return rules }
         func fail(_ detail: String) -> ConfigError { ConfigError(path: source, detail: "promote: " + detail) }
         guard let root = value.objectValue else { throw fail("must be a mapping (metrics:, data:, require:)") }
-        try checkKeys(root, ["metrics", "data", "require"], where: "promote", fail: fail)
+        try checkKeys(root, ["metrics", "data", "require", "validation"], where: "promote", fail: fail)
         for (i, entry) in (root["metrics"]?.arrayValue ?? []).enumerated() {
             guard let o = entry.objectValue else { throw fail("metrics[\(i)] must be a mapping with metric:") }
             try checkKeys(o, MetricRule.keys, where: "promote.metrics[\(i)]", fail: fail)
@@ -56,6 +62,18 @@ public struct PromotionRules: Equatable, Sendable {
                 guard let s = $0.stringValue, let p = RepoPath.normalize(s), !p.isEmpty else { throw fail("require entries must be repository paths") }
                 return p
             }
+        }
+        if let validation = root["validation"] {
+            guard let o = validation.objectValue else { throw fail("validation must be a mapping (suites_must_pass:, no_new_failures:)") }
+            try checkKeys(o, ["suites_must_pass", "no_new_failures"], where: "promote.validation", fail: fail)
+            if let suites = o["suites_must_pass"] {
+                guard let list = suites.arrayValue else { throw fail("validation.suites_must_pass must be a list of suite names") }
+                rules.suitesMustPass = try list.map {
+                    guard let s = $0.stringValue, !s.isEmpty else { throw fail("validation.suites_must_pass entries must be suite names") }
+                    return s
+                }
+            }
+            rules.noNewValidationFailures = try flag(o, "no_new_failures", fail: fail)
         }
         return rules
     }

@@ -16,6 +16,7 @@ struct ReviewPipeline {
     let headSnapshot: EvidenceSnapshot
     let comparison: EvidenceComparison
     let evaluations: [RuleEvaluation]
+    let validation: [ValidationChange]
     let data: DataComparison
     let diagnostics: [Diagnostic]
 
@@ -36,13 +37,18 @@ struct ReviewPipeline {
         let comparison = Comparator.compare(base: baseSnapshot, head: headSnapshot, config: config)
 
         var diagnostics = baseSnapshot.diagnostics + headSnapshot.diagnostics
+        let validation = ValidationComparison.compare(
+            base: try ValidationDiscovery.collect(baseTree, configured: config.validationFiles, diagnostics: &diagnostics),
+            head: try ValidationDiscovery.collect(headTree, configured: config.validationFiles, diagnostics: &diagnostics))
         var evaluations: [RuleEvaluation] = []
         if !rules.isEmpty {
             let baseOutputs = try DVCOutputsReader.read(baseTree, diagnostics: &diagnostics)
             let headOutputs = try DVCOutputsReader.read(headTree, diagnostics: &diagnostics)
-            evaluations = PromotionEvaluator.evaluate(rules, PromotionInput(
+            var promotionInput = PromotionInput(
                 comparison: comparison, baseSnapshot: baseSnapshot, headSnapshot: headSnapshot,
-                headTree: headTree, baseOutputs: baseOutputs, headOutputs: headOutputs))
+                headTree: headTree, baseOutputs: baseOutputs, headOutputs: headOutputs)
+            promotionInput.validation = validation
+            evaluations = PromotionEvaluator.evaluate(rules, promotionInput)
         }
         self.base = baseInfo
         self.head = headInfo
@@ -53,6 +59,7 @@ struct ReviewPipeline {
         self.headSnapshot = headSnapshot
         self.comparison = comparison
         self.evaluations = evaluations
+        self.validation = validation
         self.data = try DataStates.review(context: context, base: baseTree, head: headTree, snapshots: (baseSnapshot, headSnapshot), diagnostics: &diagnostics)
         self.diagnostics = DiffCommand.deduplicated(diagnostics)
     }
@@ -63,6 +70,7 @@ struct ReviewPipeline {
         var input = ReportInput(base: base, head: head, baseSnapshot: baseSnapshot, headSnapshot: headSnapshot,
                                 comparison: comparison, config: config, options: ReportOptions(precision: precision))
         input.evaluations = evaluations
+        input.validation = validation
         input.data = data
         return input
     }

@@ -25,6 +25,8 @@ public struct ReportInput: Sendable {
     public var options: ReportOptions
     /// Promotion rules applied to this comparison (empty when none are configured).
     public var evaluations: [RuleEvaluation] = []
+    /// Great Expectations results paired base → head (empty when there are none).
+    public var validation: [ValidationChange] = []
     /// How the Charts section draws plots (the plot data itself is in the snapshots).
     public var charts = ChartOptions()
     /// DVC-tracked data base → head (recorded hashes); nil when not computed.
@@ -70,6 +72,7 @@ public enum ReportSectionRegistry {
         MetricsSection.self,
         ChartsSection.self,
         ParamsSection.self,
+        ValidationSection.self,
         DataSection.self,
     ]
 }

@@ -16,7 +16,7 @@ struct CMLBot: AsyncParsableCommand {
         unreadable config), 64 usage error.
         """,
         version: cmlbotVersion,
-        subcommands: [ReportCommandCLI.self, Comment.self, Check.self, Gate.self, Metrics.self, Params.self, DataCommandCLI.self]
+        subcommands: [ReportCommandCLI.self, Comment.self, Check.self, Gate.self, Metrics.self, Params.self, Validation.self, DataCommandCLI.self]
     )
 }
 
