@@ -12,18 +12,21 @@ public struct DataSection: ReportSection {
     let data: DataComparison?
     let metricsChanged: Bool
     let paramsChanged: Bool
+    /// Without any metrics there is nothing to be stale.
+    let anyMetrics: Bool
 
     public init(_ input: ReportInput) {
         data = input.data
         metricsChanged = !input.comparison.changedMetrics.isEmpty
         paramsChanged = input.comparison.params.contains { !$0.changes.isEmpty }
+        anyMetrics = !input.comparison.metrics.isEmpty
     }
 
     var outputChanges: [DataChange] { data?.outputChanges ?? [] }
     var dataChanged: Bool { !outputChanges.isEmpty }
 
     /// Stale metrics: the data a model is trained or evaluated on changed, its metrics did not.
-    var staleMetrics: Bool { dataChanged && !metricsChanged }
+    var staleMetrics: Bool { dataChanged && anyMetrics && !metricsChanged }
     /// Unexplained metrics: only when we know no code changed (a commit-to-commit comparison).
     var unexplainedMetrics: Bool { metricsChanged && !dataChanged && !paramsChanged && data?.codeChanged == false }
 
