@@ -21,6 +21,8 @@ public enum MarkdownReportRenderer {
     }
 
     static func revision(_ r: RevisionInfo) -> String {
+        // A full SHA as the label (CI passes the PR's base commit) reads better short.
+        if let commit = r.commit, commit == r.label { return MarkdownEscaping.code(String(commit.prefix(7))) }
         var text = MarkdownEscaping.code(r.label)
         if let commit = r.commit, !commit.hasPrefix(r.label) { text += " (\(commit.prefix(7)))" }
         return text
