@@ -36,6 +36,7 @@ test:
 
 bench: setup
 	@scripts/bench.sh
+	@CMLBOT_BIN="$${CMLBOT_BIN:-$(CURDIR)/$(RELEASE_SCRATCH)/release/cmlbot}" scripts/bench-charts.sh
 
 clean:
 	rm -rf .build $(RELEASE_SCRATCH) demo
