@@ -7,7 +7,8 @@ import Foundation
 public final class IndexTree: FileTree {
     public let label = "index"
     let repository: LibGit2Repository
-    /// Every fully staged entry, sorted, with blob sizes (submodules included, as gitlinks).
+    /// Every fully staged entry, sorted (submodules included, as gitlinks). Sizes are 0 here:
+    /// `entry(at:)` and `files(under:)` read them when asked (see `indexEntries(sizes:)`).
     public let entries: [FileTreeEntry]
     private let byPath: [String: Int]
     /// Every directory that holds an entry, for `entry(at:)` without scanning.
@@ -15,7 +16,7 @@ public final class IndexTree: FileTree {
 
     init(repository: LibGit2Repository) throws {
         self.repository = repository
-        entries = try repository.indexEntries()
+        entries = try repository.indexEntries(sizes: false)
         var map: [String: Int] = [:]
         var dirs: Set<String> = [""]
         for (i, e) in entries.enumerated() {
@@ -29,7 +30,7 @@ public final class IndexTree: FileTree {
 
     public func entry(at path: String) throws -> FileTreeEntry? {
         guard let path = RepoPath.normalize(path) else { return nil }
-        if let i = byPath[path] { return entries[i] }
+        if let i = byPath[path] { return try sized(entries[i]) }
         return directories.contains(path) ? FileTreeEntry(path: path, kind: .directory) : nil
     }
 
@@ -45,7 +46,21 @@ public final class IndexTree: FileTree {
     public func files(under directory: String) throws -> [FileTreeEntry] {
         guard let directory = RepoPath.normalize(directory) else { return [] }
         let prefix = directory.isEmpty ? "" : directory + "/"
-        return entries.filter { $0.path.hasPrefix(prefix) }
+        return try entries.filter { $0.path.hasPrefix(prefix) }.map(sized)
+    }
+
+    public func filePaths(under directory: String) throws -> [String] {
+        guard let directory = RepoPath.normalize(directory) else { return [] }
+        let prefix = directory.isEmpty ? "" : directory + "/"
+        return entries.lazy.filter { $0.path.hasPrefix(prefix) }.map(\.path)
+    }
+
+    /// The entry with its blob size read from the object header.
+    private func sized(_ entry: FileTreeEntry) throws -> FileTreeEntry {
+        guard entry.kind != .submodule, entry.kind != .directory else { return entry }
+        var out = entry
+        out.size = try repository.stagedBlobSize(entry.path)
+        return out
     }
 }
 
@@ -60,6 +75,16 @@ extension LibGit2Repository {
         guard let index else { throw GitError.libgit2(operation: "opening the index file \(path)", message: "no index") }
         defer { git_index_free(index) }
         git_repository_set_index(pointer, index)
+    }
+
+    /// The size of the staged blob of `path` (stage 0), from its object header.
+    func stagedBlobSize(_ path: String) throws -> Int64 {
+        var index: OpaquePointer?
+        try LibGit2.check(git_repository_index(&index, pointer), "reading the index")
+        guard let index else { throw GitError.libgit2(operation: "reading the index", message: "no index") }
+        defer { git_index_free(index) }
+        guard let entry = git_index_get_bypath(index, path, 0) else { return 0 }
+        return try withODB { odb in withUnsafePointer(to: entry.pointee.id) { blobSize($0, odb: odb) } }
     }
 
     /// The staged blob of `path` (stage 0).

@@ -47,7 +47,9 @@ extension LibGit2Repository {
 
     /// Every staged entry of the index, sorted by path, with blob sizes. Unmerged (conflicted) paths
     /// have no staged version yet (git refuses to commit until they are resolved) and are left out.
-    public func indexEntries() throws -> [FileTreeEntry] {
+    /// `sizes: false` leaves sizes at 0 and skips one object-header read per entry, which dominates
+    /// on a large index of loose objects; callers then size only the entries they look at.
+    public func indexEntries(sizes: Bool = true) throws -> [FileTreeEntry] {
         try withFreshIndex { index in
             let count = git_index_entrycount(index)
             var out: [FileTreeEntry] = []
@@ -61,7 +63,7 @@ extension LibGit2Repository {
                     let kind: FileTreeEntry.Kind = mode == GIT_FILEMODE_COMMIT.rawValue ? .submodule
                         : mode == GIT_FILEMODE_LINK.rawValue ? .symlink : .file
                     var size: Int64 = 0
-                    if kind != .submodule {
+                    if sizes, kind != .submodule {
                         withUnsafePointer(to: entry.pointee.id) { size = blobSize($0, odb: odb) }
                     }
                     out.append(FileTreeEntry(path: String(cString: cPath), kind: kind, size: size))

@@ -47,6 +47,7 @@ public enum CheckCommand {
         let tree: FileTree
         var candidates: [CandidateFile]
         var allPaths: Set<String>
+        var pathList: [String]  // the same paths, sorted, as the trees list them
         switch request.scope {
         case .staged:
             if let file = request.indexFile, !file.isEmpty {
@@ -59,13 +60,15 @@ public enum CheckCommand {
             candidates = changes.filter { $0.status != .deleted }.map {
                 CandidateFile(path: $0.newPath, size: $0.newSize, change: Self.change($0.status))
             }
-            allPaths = Set(index.entries.map(\.path))
+            pathList = index.entries.map(\.path)
+            allPaths = Set(pathList)
             if !request.files.isEmpty {
                 // pre-commit passes the files it wants checked; unchanged ones count only with --enforce-all.
                 let wanted = Set(try request.files.map(context.repoPath(fromUserPath:)))
                 let changedByPath = Dictionary(candidates.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
-                candidates = index.entries.filter { wanted.contains($0.path) && $0.kind == .file }.map {
-                    changedByPath[$0.path] ?? CandidateFile(path: $0.path, size: $0.size, change: .unchanged)
+                candidates = try index.entries.filter { wanted.contains($0.path) && $0.kind == .file }.map {
+                    if let changed = changedByPath[$0.path] { return changed }
+                    return CandidateFile(path: $0.path, size: try index.entry(at: $0.path)?.size ?? 0, change: .unchanged)
                 }
             }
             tree = index
@@ -79,19 +82,21 @@ public enum CheckCommand {
             candidates = changes.filter { $0.status != .deleted }.map {
                 CandidateFile(path: $0.newPath, size: $0.newSize, change: Self.change($0.status))
             }
-            allPaths = Set(try new.filePaths(under: ""))
+            pathList = try new.filePaths(under: "")
+            allPaths = Set(pathList)
             tree = new
         case .all(let revision):
             let (revTree, _) = try context.tree(revision)
             let entries = try revTree.files(under: "").filter { $0.kind == .file }
             candidates = entries.map { CandidateFile(path: $0.path, size: $0.size, change: .unchanged) }
-            allPaths = Set(entries.map(\.path))
+            pathList = entries.map(\.path)
+            allPaths = Set(pathList)
             tree = revTree
         }
         candidates.sort { RepoPath.precedes($0.path, $1.path) }
 
         let config = try context.config(for: tree)
-        let dvcOutputs = try DVCOutputsReader.read(tree, paths: allPaths.sorted(), diagnostics: &diagnostics)
+        let dvcOutputs = try DVCOutputsReader.read(tree, paths: pathList, diagnostics: &diagnostics)
         var tracked = Set<String>()
         for output in dvcOutputs { tracked.insert(output.isDirectory ? output.path + "/" : output.path) }
 

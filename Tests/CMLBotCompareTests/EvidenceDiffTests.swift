@@ -15,7 +15,9 @@ import Testing
         #expect(ValueChange(key: "a", old: .bool(true), new: .bool(false)).diff == .int(-1))
         #expect(ValueChange(key: "a", old: .string("x"), new: .int(1)).diff == nil)
         #expect(ValueChange(key: "a", old: nil, new: .int(1)).diff == nil)
-        #expect(ValueChange(key: "a", old: .int(Int.min), new: .int(Int.max)).diff == .double(Double(Int.max) - Double(Int.min)))
+        #expect(ValueChange(key: "a", old: .int(Int.min), new: .int(Int.max)).diff == .big("18446744073709551615"))
+        #expect(ValueChange(key: "a", old: .bigInt("12345678901234567890"), new: .bigInt("12345678901234567891")).diff == .int(1))
+        #expect(ValueChange(key: "a", old: .bigInt("-99999999999999999999"), new: .int(1)).diff == .big("100000000000000000000"))
     }
 
     @Test func equalityIsPythons() {
