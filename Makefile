@@ -39,6 +39,7 @@ test:
 
 bench: setup
 	@scripts/bench.sh
+	@scripts/bench-check.sh
 	@CMLBOT_BIN="$${CMLBOT_BIN:-$(CURDIR)/$(RELEASE_SCRATCH)/release/cmlbot}" scripts/bench-charts.sh
 
 clean:
