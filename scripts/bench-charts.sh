@@ -52,8 +52,8 @@ read -r render_s svg_bytes < <("$WORK/harness")
 # --- 2. end to end ------------------------------------------------------------------------------
 if [[ -z "${CMLBOT_BIN:-}" ]]; then
     say "building the release binary"
-    (cd "$ROOT" && swift build -c release --product cmlbot --scratch-path .build-release >&2)
-    CMLBOT_BIN="$ROOT/.build-release/release/cmlbot"
+    (cd "$ROOT" && swift build -c release --product cmlbot --static-swift-stdlib --scratch-path .build-dist >&2)
+    CMLBOT_BIN="$ROOT/.build-dist/release/cmlbot"
 fi
 repo="$WORK/repo"
 mkdir -p "$repo"
