@@ -44,6 +44,8 @@ with open("data/big.bin", "wb") as f:
     f.write(os.urandom(600 * 1024))
 PY
 git add -A && git commit -q -m "50k files"
+# A CI checkout is packed; freshly committed loose objects would make every size lookup a file open.
+git gc -q
 tracked=$(git ls-files | wc -l)
 echo "changed" >> src/pkg001/mod01/file00201.py
 echo "new" > src/new_file.py
