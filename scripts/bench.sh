@@ -280,6 +280,19 @@ PY
 )
 RSS[floor.cmlbot]=$(peak_rss_kb "$CMLBOT" --version)
 
+# The whole report (every section) against the four DVC commands a CML pipeline runs for it.
+say "timing the whole report vs dvc metrics/params/data/plots diff in a row (hyperfine)"
+hyperfine --style none --warmup 1 --min-runs "$MIN_RUNS" --ignore-failure --export-json "$WORK/report.hyperfine.json" \
+    -n cmlbot "$CMLBOT report --base HEAD~1 --head HEAD --format json" \
+    -n dvc "$DVC metrics diff HEAD~1 HEAD --json; $DVC params diff HEAD~1 HEAD --json; $DVC diff HEAD~1 HEAD --json; $DVC plots diff HEAD~1 HEAD --json" \
+    >/dev/null 2>"$WORK/report.hyperfine.err" || { cat "$WORK/report.hyperfine.err" >&2; die "hyperfine failed for the report"; }
+while read -r tool mean sd; do MEAN[report.$tool]=$mean; SD[report.$tool]=$sd; done < <("$PY" - "$WORK/report.hyperfine.json" <<'PY'
+import json, sys
+for r in json.load(open(sys.argv[1]))["results"]:
+    print(r["command"], r["mean"] * 1000, (r["stddev"] or 0) * 1000)
+PY
+)
+
 # --- report --------------------------------------------------------------------------------------
 missed=0
 echo
@@ -293,6 +306,9 @@ for cmd in metrics params; do
         printf '%-34s %-7s %9.1f ms %7.1f ms %9.1f MB\n' "$cmd diff HEAD~1 HEAD --json" "$tool" \
             "${MEAN[$cmd.$tool]}" "${SD[$cmd.$tool]}" "$(awk "BEGIN{print ${RSS[$cmd.$tool]}/1024}")"
     done
+done
+for tool in cmlbot dvc; do
+    printf '%-34s %-7s %9.1f ms %7.1f ms %12s\n' "report vs 4 dvc diff commands" "$tool" "${MEAN[report.$tool]}" "${SD[report.$tool]}" "-"
 done
 printf '%-34s %-7s %9.1f ms %7.1f ms %9.1f MB\n' "--version (startup floor)" "cmlbot" \
     "${MEAN[floor.cmlbot]}" "${SD[floor.cmlbot]}" "$(awk "BEGIN{print ${RSS[floor.cmlbot]}/1024}")"
