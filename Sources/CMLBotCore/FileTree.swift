@@ -57,14 +57,16 @@ public enum RepoPath {
         return out.joined(separator: "/")
     }
 
+    // Byte-level search: these run once per file on 50,000-file trees, and `/` is ASCII, so the
+    // UTF-8 view finds it without walking grapheme clusters.
     public static func parent(_ path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return "" }
+        guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return "" }
         return String(path[..<slash])
     }
 
     public static func fileName(_ path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return path }
-        return String(path[path.index(after: slash)...])
+        guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return path }
+        return String(path[path.utf8.index(after: slash)...])
     }
 
     public static func fileExtension(_ path: String) -> String {
