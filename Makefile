@@ -18,7 +18,7 @@ release: setup
 demo: build
 	@repo=$$(scripts/make-demo.sh) && cd "$$repo" && \
 	  "$(CURDIR)/.build/debug/cmlbot" report --base main --out "$(CURDIR)/demo/report" && \
-	  echo "" && echo "demo: report files in demo/report/ (report.md, report.json); repository in demo/repo/"
+	  echo "" && echo "demo: report files in demo/report/ (report.md, report.json, report.html, charts/); repository in demo/repo/"
 
 # Reference tools (DVC, ...) are pinned and cached outside the clone by scripts/test-tools.sh.
 tools:
