@@ -47,6 +47,6 @@ let package = Package(
         .testTarget(name: "CMLBotCompareTests", dependencies: ["CMLBotCompare", "TestSupport"]),
         .testTarget(name: "CMLBotGatesTests", dependencies: ["CMLBotGates", "CMLBotEvidence", "TestSupport"]),
         .testTarget(name: "CMLBotReportTests", dependencies: ["CMLBotReport", "TestSupport"]),
-        .testTarget(name: "CMLBotEndToEndTests", dependencies: ["CMLBotKit", "TestSupport", "ForgeFakes"]),
+        .testTarget(name: "CMLBotEndToEndTests", dependencies: ["CMLBotKit", "TestSupport", "ForgeFakes", .product(name: "FlyingFox", package: "FlyingFox")]),
     ]
 )

