@@ -33,6 +33,8 @@ public struct CommandOutcome: Sendable {
     public var output: String
     public var diagnostics: [Diagnostic]
     public var exitCode: Int32
+    /// `report`: the HTML file a browser can show (for `--open`).
+    public var previewPath: String?
 
     public init(output: String, diagnostics: [Diagnostic], exitCode: Int32 = 0) {
         self.output = output

@@ -35,8 +35,10 @@ public struct ReportRequest: Sendable {
 
 public enum ReportCommand {
     /// The local preview (no network).
+    /// Without `--out` the files go to `.git/cmlbot/report/`, so the HTML preview is always one
+    /// path away (printed as a note; `--open` opens it) and the working tree stays untouched.
     public static func run(_ request: ReportRequest) throws -> CommandOutcome {
-        try render(request, defaultBase: nil).outcome
+        try render(request, defaultBase: nil, preview: true).outcome
     }
 
     /// `report --publish`: the same report, then the sticky comment, status, check run and job
@@ -63,27 +65,48 @@ public enum ReportCommand {
         return result
     }
 
-    static func render(_ request: ReportRequest, defaultBase: String?) throws -> (outcome: CommandOutcome, findings: [Finding]) {
+    static func render(_ request: ReportRequest, defaultBase: String?, preview: Bool = false) throws -> (outcome: CommandOutcome, findings: [Finding]) {
         let context = try RepositoryContext(workingDirectory: request.workingDirectory, configOverride: request.configPath)
         let pipeline = try ReviewPipeline(context: context, base: request.base, head: request.head, ciBase: defaultBase)
         let report = Report(pipeline.reportInput(precision: request.precision), toolVersion: cmlbotVersion)
         let markdown = MarkdownReportRenderer.render(report)
         let json = JSONReportRenderer.render(report)
 
+        var diagnostics = pipeline.diagnostics
+        var previewPath: String?
         if let out = request.outputDirectory {
             let dir = URL(fileURLWithPath: out, relativeTo: URL(fileURLWithPath: request.workingDirectory, isDirectory: true))
-            try write(markdown, to: dir.appendingPathComponent("report.md"))
-            try write(json, to: dir.appendingPathComponent("report.json"))
-            for chart in report.sections.lazy.compactMap({ $0 as? ChartsSection }).first?.charts ?? [] {
-                try write(chart.svg, to: dir.appendingPathComponent("charts").appendingPathComponent(chart.fileName))
+            try writeFiles(report, markdown: markdown, json: json, to: dir)
+            previewPath = dir.appendingPathComponent("report.html").standardizedFileURL.path
+        } else if preview {
+            // A preview that cannot be written (read-only .git) must not cost the report itself.
+            let dir = URL(fileURLWithPath: context.repository.gitDir).appendingPathComponent("cmlbot/report")
+            do {
+                // Charts of an earlier run must not linger next to this one's.
+                try? FileManager.default.removeItem(at: dir.appendingPathComponent("charts"))
+                try writeFiles(report, markdown: markdown, json: json, to: dir)
+                previewPath = dir.appendingPathComponent("report.html").path
+            } catch let error as KitError {
+                diagnostics.append(.warning("no HTML preview: \(error.message)"))
             }
-            try write(HTMLReportRenderer.render(report), to: dir.appendingPathComponent("report.html"))
         }
+        if preview, let previewPath { diagnostics.append(Diagnostic(.note, "HTML preview: \(previewPath)")) }
         // A failed gate still explains itself: the report is out before the exit status says no.
-        let outcome = CommandOutcome(output: request.format == .json ? json : markdown,
-                                     diagnostics: pipeline.diagnostics,
+        var outcome = CommandOutcome(output: request.format == .json ? json : markdown,
+                                     diagnostics: diagnostics,
                                      exitCode: request.failOn.fails(pipeline.findings) ? 1 : 0)
+        outcome.previewPath = previewPath
         return (outcome, pipeline.findings)
+    }
+
+    /// report.md, report.json, charts/*.svg and the self-contained report.html.
+    static func writeFiles(_ report: Report, markdown: String, json: String, to dir: URL) throws {
+        try write(markdown, to: dir.appendingPathComponent("report.md"))
+        try write(json, to: dir.appendingPathComponent("report.json"))
+        for chart in report.sections.lazy.compactMap({ $0 as? ChartsSection }).first?.charts ?? [] {
+            try write(chart.svg, to: dir.appendingPathComponent("charts").appendingPathComponent(chart.fileName))
+        }
+        try write(HTMLReportRenderer.render(report), to: dir.appendingPathComponent("report.html"))
     }
 
     static func write(_ text: String, to url: URL) throws {

@@ -24,8 +24,10 @@ struct ReviewPipeline {
         let (headTree, headInfo) = try context.tree(headSpec)
         let config = try context.config(for: headTree)
         let rules = try PromotionRules.parse(config.promotion, source: config.source ?? CMLBotConfig.fileName)
-        // Explicit --base, then the pull request's base in CI, then the config, then HEAD.
-        let (baseTree, baseInfo) = try context.tree(baseSpec ?? ciBase ?? config.base ?? "HEAD")
+        // Explicit --base, then the pull request's base in CI, then the config, then where this
+        // branch left the default branch (HEAD on the default branch itself).
+        var baseNotes: [Diagnostic] = []
+        let (baseTree, baseInfo) = try context.tree(baseSpec ?? ciBase ?? config.base ?? context.defaultBase(notes: &baseNotes))
 
         let selection = EvidenceSelection(extraMetrics: config.metricsFiles, extraParams: config.paramsFiles)
         var baseSnapshot = try EvidenceCollector.collect(baseTree, selection: selection)
@@ -36,7 +38,7 @@ struct ReviewPipeline {
         headSnapshot.plots = PlotCollector.collect(headTree, declarations: headSnapshot.declarations.plots + config.plots, diagnostics: &headSnapshot.diagnostics)
         let comparison = Comparator.compare(base: baseSnapshot, head: headSnapshot, config: config)
 
-        var diagnostics = baseSnapshot.diagnostics + headSnapshot.diagnostics
+        var diagnostics = baseNotes + baseSnapshot.diagnostics + headSnapshot.diagnostics
         let validation = ValidationComparison.compare(
             base: try ValidationDiscovery.collect(baseTree, configured: config.validationFiles, diagnostics: &diagnostics),
             head: try ValidationDiscovery.collect(headTree, configured: config.validationFiles, diagnostics: &diagnostics))

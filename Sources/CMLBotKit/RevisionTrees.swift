@@ -47,6 +47,21 @@ final class RepositoryContext {
         return (try repository.tree(of: commit, label: spec), RevisionInfo(label: spec, commit: commit.hex))
     }
 
+    /// The base when nothing names one: the merge-base of HEAD with the default branch, as the
+    /// pull request from this branch would be compared; plain HEAD on the default branch itself
+    /// (then the report shows uncommitted work) or when the repository has no default branch.
+    func defaultBase(notes: inout [Diagnostic]) -> String {
+        guard let branch = repository.defaultBranch(), let head = try? repository.resolveCommit("HEAD") else { return "HEAD" }
+        let spec = branch + "...HEAD"
+        do {
+            return try repository.resolveCommit(spec) == head ? "HEAD" : spec
+        } catch {
+            let reason = (error as? any UserFacingError)?.message ?? "\(error)"
+            notes.append(Diagnostic(.note, "comparing against HEAD: cannot find where this branch left \(branch) (\(reason))"))
+            return "HEAD"
+        }
+    }
+
     /// A path the user typed (relative to their current directory) as a repository-relative path.
     func repoPath(fromUserPath path: String) throws -> String {
         if path.hasPrefix("/") {

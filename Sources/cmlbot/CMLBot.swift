@@ -136,9 +136,13 @@ struct Comment: AsyncParsableCommand {
 struct ReportCommandCLI: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
-        abstract: "Preview the review report locally: Markdown on stdout, no token, no network.")
+        abstract: "Preview the review report locally: Markdown on stdout, no token, no network.",
+        discussion: """
+        Without --out the files (report.md, report.json, report.html, charts/) go to .git/cmlbot/report/; \
+        the path of the HTML preview is printed on stderr, and --open opens it.
+        """)
 
-    @Option(help: ArgumentHelp("Base revision (default: `base` in .cmlbot.yml, else HEAD).", valueName: "REV"))
+    @Option(help: ArgumentHelp("Base revision (default: the PR's base in CI, else `base` in .cmlbot.yml, else where HEAD left the default branch).", valueName: "REV"))
     var base: String?
     @Option(help: ArgumentHelp("Head revision (default: the workspace).", valueName: "REV"))
     var head: String?
@@ -147,6 +151,7 @@ struct ReportCommandCLI: AsyncParsableCommand {
     @Option(help: "What to print on stdout.") var format: ReportRequest.Format = .md
     @Option(help: "Decimal places for numbers (default 5).") var precision: Int = 5
     @Option(help: "Exit 1 when a promotion gate fails at this level: error, warning or never.") var failOn: FailurePolicy = .error
+    @Flag(help: "Open the HTML preview in a browser ($BROWSER, else xdg-open/open).") var open = false
     @Flag(help: "Post the report: sticky PR/MR comment, commit status, check run, job summary.") var publish = false
     @OptionGroup var publishing: PublishFlags
     @OptionGroup var repository: RepositoryOptions
@@ -164,7 +169,13 @@ struct ReportCommandCLI: AsyncParsableCommand {
             let options = publishing.options()
             try await Output.finishAsync { try await ReportCommand.publish(request, options: options) }
         } else {
-            try Output.finish { try ReportCommand.run(request) }
+            try Output.finish {
+                var outcome = try ReportCommand.run(request)
+                if open, let path = outcome.previewPath, let problem = Browser.open(path) {
+                    outcome.diagnostics.append(.warning(problem))
+                }
+                return outcome
+            }
         }
     }
 }
@@ -177,7 +188,7 @@ struct Gate: ParsableCommand {
         abstract: "Promotion gates from .cmlbot.yml (thresholds, regressions, required evidence) on base → head.",
         discussion: "Exit 1 when a rule fails at --fail-on level. --evidence writes a JSON record of the decision.")
 
-    @Option(help: ArgumentHelp("Base revision (default: `base` in .cmlbot.yml, else HEAD).", valueName: "REV")) var base: String?
+    @Option(help: ArgumentHelp("Base revision (default: `base` in .cmlbot.yml, else where HEAD left the default branch).", valueName: "REV")) var base: String?
     @Option(help: ArgumentHelp("Head revision (default: the workspace).", valueName: "REV")) var head: String?
     @Option(help: "Output: text, json, junit, codequality, sarif or github.") var format: String = "text"
     @Option(help: "Exit 1 on failures of this severity or worse: error, warning or never.") var failOn: FailurePolicy = .error
@@ -192,7 +203,7 @@ struct Gate: ParsableCommand {
         request.format = format
         request.failOn = failOn
         request.evidencePath = evidence
-        try Output.finish { try GateCommand.run(request) }
+        try Output.finish(colourFindings: format == "text") { try GateCommand.run(request) }
     }
 }
 
@@ -237,13 +248,14 @@ struct Check: ParsableCommand {
         request.maxKB = maxKB
         request.enforceAll = enforceAll
         request.indexFile = ProcessInfo.processInfo.environment["GIT_INDEX_FILE"]
-        try Output.finish { try CheckCommand.run(request) }
+        try Output.finish(colourFindings: format == "text") { try CheckCommand.run(request) }
     }
 }
 
 /// Writes an outcome and turns library errors into the documented exit codes.
 enum Output {
-    static func finish(_ body: () throws -> CommandOutcome) throws {
+    /// `colourFindings`: stdout is the text findings format, coloured on a terminal.
+    static func finish(colourFindings: Bool = false, _ body: () throws -> CommandOutcome) throws {
         let outcome: CommandOutcome
         do {
             outcome = try body()
@@ -257,7 +269,7 @@ enum Output {
             throw ExitCode(2)
         }
         for diagnostic in outcome.diagnostics { writeError(diagnostic.description) }
-        FileHandle.standardOutput.write(Data(outcome.output.utf8))
+        FileHandle.standardOutput.write(Data((colourFindings ? TerminalStyle.standardOutput.findings(outcome.output) : outcome.output).utf8))
         if outcome.exitCode != 0 { throw ExitCode(outcome.exitCode) }
     }
 
@@ -273,6 +285,6 @@ enum Output {
     }
 
     static func writeError(_ line: String) {
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+        FileHandle.standardError.write(Data((TerminalStyle.standardError.diagnostic(line) + "\n").utf8))
     }
 }

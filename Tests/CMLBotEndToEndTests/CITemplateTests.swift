@@ -83,7 +83,7 @@ import TestSupport
         var env = try PublishEndToEndTests.githubEnvironment(server, repo: repo, base: base, head: head)
         env["GITHUB_TOKEN"] = nil
         env["CMLBOT_BIN"] = CMLBotBinary.path
-        env["RUNNER_TEMP"] = repo.path + "/.."
+        env["RUNNER_TEMP"] = PublishEndToEndTests.runner(repo)
         env["PATH"] = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
         env["HOME"] = repo.path
         env["NO_COLOR"] = "1"
@@ -104,7 +104,7 @@ import TestSupport
             #expect(!(r.stdout + r.stderr + outputs).contains(PublishEndToEndTests.canary))
         }
         #expect(await server.state.thread("pr/7").count == 1)
-        #expect(FileManager.default.fileExists(atPath: repo.path + "/../cmlbot-report/report.html"))
+        #expect(FileManager.default.fileExists(atPath: PublishEndToEndTests.runner(repo) + "/cmlbot-report/report.html"))
         await server.stop()
     }
 
@@ -117,7 +117,7 @@ import TestSupport
         #expect(r.stdout.contains("::error file=data/big.bin"), "\(r.stdout)")
 
         // SARIF into a file, never failing: the code-scanning step of cmlbot-hygiene.yml.
-        let sarif = repo.path + "/../cmlbot.sarif"
+        let sarif = PublishEndToEndTests.runner(repo) + "/cmlbot.sarif"
         let (s, _) = try await Self.runAction(["INPUT_COMMAND": "check", "INPUT_FORMAT": "sarif", "INPUT_FAIL_ON": "never", "INPUT_OUTPUT": sarif],
                                               repo: repo, server: server, base: base, head: head)
         #expect(s.status == 0, "\(s.stderr)")

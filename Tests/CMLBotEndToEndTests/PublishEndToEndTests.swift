@@ -21,6 +21,14 @@ import TestSupport
         return (repo, base, head)
     }
 
+    /// The runner's files for one test (event payload, step summary, outputs), inside the test's
+    /// repository's .git: unique per test, where git never looks.
+    static func runner(_ repo: GitRepoBuilder) -> String {
+        let dir = repo.path + "/.git/runner"
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
     static func githubEnvironment(_ server: FakeForgeServer, repo: GitRepoBuilder, base: String, head: String,
                                   fork: Bool = false, token: String = canary) throws -> [String: String] {
         let headOwner = fork ? 999 : 1
@@ -31,15 +39,15 @@ import TestSupport
            "base": {"sha": "\(base)", "ref": "main", "repo": {"full_name": "acme/models", "fork": false, "owner": {"id": 1, "login": "acme"}}}},
          "repository": {"full_name": "acme/models", "name": "models", "owner": {"login": "acme", "id": 1}}}
         """
-        let eventPath = repo.path + "/../event-\(UUID().uuidString).json"
+        let eventPath = Self.runner(repo) + "/event-\(UUID().uuidString).json"
         try event.write(toFile: eventPath, atomically: true, encoding: .utf8)
-        FileManager.default.createFile(atPath: repo.path + "/../summary.md", contents: nil)
-        FileManager.default.createFile(atPath: repo.path + "/../output.txt", contents: nil)
+        FileManager.default.createFile(atPath: Self.runner(repo) + "/summary.md", contents: nil)
+        FileManager.default.createFile(atPath: Self.runner(repo) + "/output.txt", contents: nil)
         return [
             "CI": "true", "GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": eventPath,
             "GITHUB_REPOSITORY": "acme/models", "GITHUB_API_URL": server.apiURL, "GITHUB_SERVER_URL": "https://github.example",
             "GITHUB_RUN_ID": "4242", "GITHUB_SHA": String(repeating: "e", count: 40), "GITHUB_REF": "refs/pull/7/merge",
-            "GITHUB_STEP_SUMMARY": repo.path + "/../summary.md", "GITHUB_OUTPUT": repo.path + "/../output.txt",
+            "GITHUB_STEP_SUMMARY": Self.runner(repo) + "/summary.md", "GITHUB_OUTPUT": Self.runner(repo) + "/output.txt",
             "GITHUB_TOKEN": token,
         ]
     }
@@ -65,9 +73,9 @@ import TestSupport
         #expect(statuses.count == 3)
         #expect(statuses.allSatisfy { $0.sha == head && $0.state == "success" && $0.context == "cmlbot" })
         #expect(await server.state.checkRunCount == 3)
-        let summary = try String(contentsOfFile: repo.path + "/../summary.md", encoding: .utf8)
+        let summary = try String(contentsOfFile: Self.runner(repo) + "/summary.md", encoding: .utf8)
         #expect(summary.contains("## cmlbot report"))
-        let output = try String(contentsOfFile: repo.path + "/../output.txt", encoding: .utf8)
+        let output = try String(contentsOfFile: Self.runner(repo) + "/output.txt", encoding: .utf8)
         #expect(output.contains("comment-url=https://github.example/pr/7#issuecomment-"))
         #expect(output.contains("verdict=pass"))
         // The default base in CI is the pull request's base commit.
@@ -123,7 +131,7 @@ import TestSupport
         let r = try await CMLBotBinary.runAsync(["report", "--publish"], in: repo.path, environment: env)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("::notice title=cmlbot::"))
-        #expect(try String(contentsOfFile: repo.path + "/../summary.md", encoding: .utf8).contains("## cmlbot report"))
+        #expect(try String(contentsOfFile: Self.runner(repo) + "/summary.md", encoding: .utf8).contains("## cmlbot report"))
         #expect(await server.state.log.filter { $0.method != "GET" }.isEmpty)
         let strict = try await CMLBotBinary.runAsync(["report", "--publish", "--require-comment"], in: repo.path, environment: env)
         #expect(strict.status == 2)
