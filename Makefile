@@ -2,7 +2,7 @@
 SWIFT ?= swift
 RELEASE_SCRATCH ?= .build-release
 
-.PHONY: setup build release demo test test-debug test-release tools bench clean
+.PHONY: setup build release demo test test-debug test-release tools bench docs clean
 
 setup:
 	@scripts/setup-system.sh
@@ -43,6 +43,10 @@ bench: setup
 	$(SWIFT) build -c release --product cmlbot --static-swift-stdlib --scratch-path .build-dist
 	@export CMLBOT_BIN="$${CMLBOT_BIN:-$(CURDIR)/.build-dist/release/cmlbot}" && \
 	  scripts/bench.sh && scripts/bench-check.sh && scripts/bench-charts.sh
+
+# Regenerates docs/configuration.md from the code (a test fails when it is stale).
+docs: build
+	CMLBOT_RECORD_GOLDENS=1 $(SWIFT) test --filter DocsTests.configurationReferenceIsFresh
 
 clean:
 	rm -rf .build $(RELEASE_SCRATCH) .build-dist demo

@@ -89,15 +89,64 @@ public struct ConfigError: UserFacingError, Equatable {
     public var message: String { "\(path): \(detail)" }
 }
 
+/// One documented key of `.cmlbot.yml`. The loaders check keys against these declarations and
+/// docs/configuration.md is generated from them, so the reference cannot drift from the parser.
+public struct ConfigKey: Sendable {
+    public var name: String
+    public var type: String
+    public var defaultValue: String
+    public var help: String
+
+    public init(_ name: String, _ type: String, default defaultValue: String = "", _ help: String) {
+        self.name = name
+        self.type = type
+        self.defaultValue = defaultValue
+        self.help = help
+    }
+}
+
+/// The keys of one mapping in the config (`""` is the top level, `metrics`, `promote.data`, …).
+public struct ConfigSection: Sendable {
+    public var path: String
+    public var keys: [ConfigKey]
+
+    public init(_ path: String, _ keys: [ConfigKey]) {
+        self.path = path
+        self.keys = keys
+    }
+
+    public var names: [String] { keys.map(\.name) }
+}
+
 public enum ConfigLoader {
+    /// The sections this loader reads; `gates` and `promote` are declared by CMLBotGates
+    /// (GateRegistry, PromotionRules).
+    public static let reference: [ConfigSection] = [
+        ConfigSection("", [
+            ConfigKey("version", "int", default: "(required)", "config format version: `1`"),
+            ConfigKey("base", "revision", default: "(see meaning)", "base revision when none is given: `report` and `gate` compare it with the head (in CI the PR/MR base wins; without it, where HEAD left the default branch)"),
+            ConfigKey("metrics", "mapping", "metrics files and which way is better (below)"),
+            ConfigKey("params", "mapping", "params files shown whole (below)"),
+            ConfigKey("validation", "mapping", "Great Expectations results to read (below)"),
+            ConfigKey("plots", "list", default: "[]", "plots beyond `dvc.yaml`'s `plots:`, in the same forms (paths, `{path: {x, y, template}}`, `{id: {y: {file: field}}}`)"),
+            ConfigKey("gates", "mapping", "settings of the hygiene gates, by gate id (below)"),
+            ConfigKey("promote", "mapping", "promotion rules (below)"),
+        ]),
+        ConfigSection("metrics", [
+            ConfigKey("files", "list of paths", default: "[]", "metrics files read beyond those `dvc.yaml` declares (JSON, YAML, TOML; directories expand)"),
+            ConfigKey("directions", "map pattern → `higher`/`lower`", default: "{}", "which way is better; the first matching pattern wins. A pattern is a metric key (`accuracy`), a glob with `*` (`*loss`, `inference.*`), or `path:key` (`eval/test.json:f1`)"),
+        ]),
+        ConfigSection("params", [
+            ConfigKey("files", "list of paths", default: "[]", "params files shown whole, beyond DVC's"),
+        ]),
+        ConfigSection("validation", [
+            ConfigKey("files", "list of paths/globs", default: "[]", "Great Expectations validation results beyond the default stores (`gx/`, `great_expectations/` uncommitted/validations)"),
+        ]),
+    ]
+
     /// The keys each section accepts; unknown keys are errors with a "did you mean" (a typo in a
     /// gate threshold must not silently disable the gate).
-    static let schema: [String: Set<String>] = [
-        "": ["version", "base", "metrics", "params", "gates", "promote", "validation", "plots"],
-        "metrics": ["files", "directions"],
-        "params": ["files"],
-        "validation": ["files"],
-    ]
+    static let schema: [String: Set<String>] = Dictionary(uniqueKeysWithValues: reference.map { ($0.path, Set($0.names)) })
 
     /// Reads `.cmlbot.yml` from `tree` (or `path` when given); defaults when absent.
     public static func load(from tree: FileTree, path: String = CMLBotConfig.fileName) throws -> CMLBotConfig {

@@ -38,12 +38,42 @@ public struct PromotionRules: Equatable, Sendable {
             && suitesMustPass.isEmpty && !noNewValidationFailures
     }
 
+    /// The `promote:` keys, for the key checks below and docs/configuration.md.
+    public static let reference: [ConfigSection] = [
+        ConfigSection("promote", [
+            ConfigKey("metrics", "list of rules", default: "[]", "per-metric rules (below)"),
+            ConfigKey("data", "mapping", "rules about data and params changes (below)"),
+            ConfigKey("validation", "mapping", "rules on Great Expectations results at head (below)"),
+            ConfigKey("require", "list of paths", default: "[]", "files that must exist at head (a model card, an evaluation report)"),
+        ]),
+        ConfigSection("promote.metrics[]", [
+            ConfigKey("metric", "key or glob", default: "(required)", "flattened metric key (`acc`, `eval.f1`); `*` globs match several"),
+            ConfigKey("file", "path", "only this metrics file"),
+            ConfigKey("min", "number", "head value must be at least this"),
+            ConfigKey("max", "number", "head value must be at most this"),
+            ConfigKey("max_drop", "number or \"N%\"", "largest allowed fall from base: absolute, or a percentage of the base value"),
+            ConfigKey("max_increase", "number or \"N%\"", "largest allowed rise from base (for losses, latency)"),
+            ConfigKey("required", "bool", default: "false", "the metric must exist at head"),
+            ConfigKey("severity", "`error`/`warning`", default: "error", "what a failure counts as (`--fail-on` decides the exit status)"),
+        ]),
+        ConfigSection("promote.data", [
+            ConfigKey("data_changed_requires_metrics_change", "bool", default: "false", "new DVC data hashes with identical metrics fail (metrics not re-computed?)"),
+            ConfigKey("params_changed_requires_lock_match", "bool", default: "false", "changed params must be recorded in `dvc.lock` (run `dvc repro`)"),
+        ]),
+        ConfigSection("promote.validation", [
+            ConfigKey("suites_must_pass", "list of suite names", default: "[]", "these Great Expectations suites must be present at head and pass"),
+            ConfigKey("no_new_failures", "bool", default: "false", "no expectation may start failing between base and head"),
+        ]),
+    ]
+
+    static func keys(_ section: String) -> [String] { reference.first { $0.path == section }?.names ?? [] }
+
     public static func parse(_ value: Value?, source: String) throws -> PromotionRules {
         var rules = PromotionRules()
         guard let value, value != .null else { return rules }
         func fail(_ detail: String) -> ConfigError { ConfigError(path: source, detail: "promote: " + detail) }
         guard let root = value.objectValue else { throw fail("must be a mapping (metrics:, data:, require:)") }
-        try checkKeys(root, ["metrics", "data", "require", "validation"], where: "promote", fail: fail)
+        try checkKeys(root, keys("promote"), where: "promote", fail: fail)
         for (i, entry) in (root["metrics"]?.arrayValue ?? []).enumerated() {
             guard let o = entry.objectValue else { throw fail("metrics[\(i)] must be a mapping with metric:") }
             try checkKeys(o, MetricRule.keys, where: "promote.metrics[\(i)]", fail: fail)
@@ -52,7 +82,7 @@ public struct PromotionRules: Equatable, Sendable {
         if root["metrics"] != nil, root["metrics"]?.arrayValue == nil { throw fail("metrics must be a list of rules") }
         if let data = root["data"] {
             guard let o = data.objectValue else { throw fail("data must be a mapping") }
-            try checkKeys(o, ["data_changed_requires_metrics_change", "params_changed_requires_lock_match"], where: "promote.data", fail: fail)
+            try checkKeys(o, keys("promote.data"), where: "promote.data", fail: fail)
             rules.dataChangedRequiresMetricsChange = try flag(o, "data_changed_requires_metrics_change", fail: fail)
             rules.paramsChangedRequiresLockMatch = try flag(o, "params_changed_requires_lock_match", fail: fail)
         }
@@ -65,7 +95,7 @@ public struct PromotionRules: Equatable, Sendable {
         }
         if let validation = root["validation"] {
             guard let o = validation.objectValue else { throw fail("validation must be a mapping (suites_must_pass:, no_new_failures:)") }
-            try checkKeys(o, ["suites_must_pass", "no_new_failures"], where: "promote.validation", fail: fail)
+            try checkKeys(o, keys("promote.validation"), where: "promote.validation", fail: fail)
             if let suites = o["suites_must_pass"] {
                 guard let list = suites.arrayValue else { throw fail("validation.suites_must_pass must be a list of suite names") }
                 rules.suitesMustPass = try list.map {
@@ -114,7 +144,7 @@ public enum Tolerance: Equatable, Sendable, CustomStringConvertible {
 }
 
 public struct MetricRule: Equatable, Sendable {
-    static let keys = ["metric", "file", "min", "max", "max_drop", "max_increase", "required", "severity"]
+    static let keys = PromotionRules.keys("promote.metrics[]")
 
     public var metric: String
     public var file: String?
