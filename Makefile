@@ -2,7 +2,7 @@
 SWIFT ?= swift
 RELEASE_SCRATCH ?= .build-release
 
-.PHONY: setup build release demo test test-debug test-release tools bench docs clean
+.PHONY: setup build release demo test test-debug test-release tools bench docs screenshot clean
 
 setup:
 	@scripts/setup-system.sh
@@ -47,6 +47,10 @@ bench: setup
 # Regenerates docs/configuration.md from the code (a test fails when it is stale).
 docs: build
 	CMLBOT_RECORD_GOLDENS=1 $(SWIFT) test --filter DocsTests.configurationReferenceIsFresh
+
+# The README's picture of a rendered report, from the demo repository (headless Chromium).
+screenshot: demo
+	@scripts/screenshot.sh
 
 clean:
 	rm -rf .build $(RELEASE_SCRATCH) .build-dist demo
