@@ -52,11 +52,9 @@ public enum ReportCommand {
         }
         let publisher = try Publisher(options: options)
         let (outcome, findings) = try render(request, defaultBase: publisher.context.baseSHA)
-        let errors = findings.filter { $0.severity == .error }.count
-        let state: CommitState = request.failOn.fails(findings) ? .failure : .success
-        let description = errors > 0 ? "\(errors) gate\(errors == 1 ? "" : "s") failed" : "review evidence ready" + (findings.isEmpty ? "" : " (\(findings.count) warning\(findings.count == 1 ? "" : "s"))")
+        let verdict = StatusVerdict(findings: findings, failOn: request.failOn)
         let markdown = request.format == .md ? outcome.output : try render(ReportRequest(copying: request, format: .md), defaultBase: publisher.context.baseSHA).outcome.output
-        let summary = try await publisher.publish(markdown: markdown, status: (state, description), verdict: state == .success ? (findings.isEmpty ? "pass" : "warn") : "fail")
+        let summary = try await publisher.publish(markdown: markdown, status: (verdict.state, verdict.description), verdict: verdict.verdict)
         var result = outcome
         result.diagnostics += summary.log.map { Diagnostic(.note, $0) }
         // The report itself went to the comment, the job summary and --out; stdout carries workflow

@@ -16,7 +16,7 @@ struct CMLBot: AsyncParsableCommand {
         unreadable config), 64 usage error.
         """,
         version: cmlbotVersion,
-        subcommands: [ReportCommandCLI.self, Comment.self, Check.self, Gate.self, Metrics.self, Params.self, Validation.self, DataCommandCLI.self]
+        subcommands: [ReportCommandCLI.self, Comment.self, Status.self, Doctor.self, Check.self, Gate.self, Metrics.self, Params.self, Validation.self, DataCommandCLI.self]
     )
 }
 
@@ -93,24 +93,44 @@ struct Params: ParsableCommand {
     }
 }
 
-/// Where to publish: detected from the CI environment, overridden by these flags.
-struct PublishFlags: ParsableArguments {
+/// Which forge, repository, PR and token: detected from the CI environment, overridden by these
+/// flags. Shared by every command that talks to a forge.
+struct ForgeFlags: ParsableArguments {
     @Option(help: "Forge: github or gitlab (default: detected from the CI environment).") var forge: ForgeKind?
     @Option(help: ArgumentHelp("GitHub OWNER/NAME or GitLab group/project (or numeric project id).", valueName: "REPO")) var repo: String?
     @Option(help: ArgumentHelp("Pull request number / merge request iid.", valueName: "N")) var pr: Int?
     @Option(name: .customLong("api-url"), help: ArgumentHelp("REST API base URL (GitHub Enterprise: https://HOST/api/v3).", valueName: "URL")) var apiURL: String?
     @Option(name: .customLong("token-env"), help: ArgumentHelp("Read the token from this environment variable.", valueName: "NAME")) var tokenEnv: String?
-    @Option(help: "Where to comment: auto, pr, commit, pr/N, commit/SHA or issue/N.") var target: String = "auto"
-    @Option(help: "Sticky comment key: one comment per target and key.") var key: String = "report"
-    @Flag(name: .customLong("dry-run"), help: "Print the HTTP requests instead of sending them (tokens masked).") var dryRun = false
-    @Flag(name: .customLong("require-comment"), help: "Fail when the comment cannot be posted (e.g. a fork PR's read-only token).") var requireComment = false
 
     func options(base: String? = nil, head: String? = nil) -> PublishOptions {
         var o = PublishOptions(environment: ProcessInfo.processInfo.environment)
         o.overrides = ContextOverrides(forge: forge, repo: repo, pr: pr, apiURL: apiURL, base: base, head: head)
         o.tokenEnv = tokenEnv
-        o.target = target
-        o.key = key
+        return o
+    }
+}
+
+/// Where the sticky comment goes.
+struct CommentFlags: ParsableArguments {
+    @Option(help: "Where to comment: auto, pr, commit, pr/N, commit/SHA or issue/N.") var target: String = "auto"
+    @Option(help: "Sticky comment key: one comment per target and key.") var key: String = "report"
+
+    func apply(to options: inout PublishOptions) {
+        options.target = target
+        options.key = key
+    }
+}
+
+/// Where to publish: detected from the CI environment, overridden by these flags.
+struct PublishFlags: ParsableArguments {
+    @OptionGroup var forge: ForgeFlags
+    @OptionGroup var comment: CommentFlags
+    @Flag(name: .customLong("dry-run"), help: "Print the HTTP requests instead of sending them (tokens masked).") var dryRun = false
+    @Flag(name: .customLong("require-comment"), help: "Fail when the comment cannot be posted (e.g. a fork PR's read-only token).") var requireComment = false
+
+    func options(base: String? = nil, head: String? = nil) -> PublishOptions {
+        var o = forge.options(base: base, head: head)
+        comment.apply(to: &o)
         o.dryRun = dryRun
         o.requireComment = requireComment
         return o
@@ -132,6 +152,84 @@ struct Comment: AsyncParsableCommand {
         try await Output.finishAsync { try await CommentCommand.run(file: file, workingDirectory: repository.workingDirectory, options: options) }
     }
 }
+
+struct Status: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Set the commit status on the PR/MR head: the promotion gates' verdict, or a state you give.",
+        discussion: """
+        Without --state, evaluates the promotion gates as `cmlbot gate` does and posts success or failure \
+        (exit 1 after posting a failure). With --state, posts that state (e.g. pending before training). \
+        A fork PR's read-only token gets a notice and exit 0, unless --require-status.
+        """)
+
+    @Option(help: ArgumentHelp("Post this state instead of evaluating the gates: pending, success, failure or error.", valueName: "STATE"))
+    var state: CommitState?
+    @Option(help: ArgumentHelp("Status description (cut to 140 characters).", valueName: "TEXT")) var description: String?
+    @Option(name: .customLong("context"), help: ArgumentHelp("Status name on the commit.", valueName: "NAME")) var statusContext: String = "cmlbot"
+    @Option(help: ArgumentHelp("Base revision for the gates (default: the PR/MR base in CI, else `base` in .cmlbot.yml, else HEAD).", valueName: "REV"))
+    var base: String?
+    @Option(help: ArgumentHelp("Commit to set the status on, and the gates' head (default: the PR/MR head; the gates read the workspace).", valueName: "REV"))
+    var head: String?
+    @Option(help: "Post failure (and exit 1) when a promotion gate fails at this level: error, warning or never.") var failOn: FailurePolicy = .error
+    @Flag(name: .customLong("require-status"), help: "Fail (exit 2) when the status cannot be set (e.g. a fork PR's read-only token).") var requireStatus = false
+    @Flag(name: .customLong("dry-run"), help: "Print the HTTP requests instead of sending them (tokens masked).") var dryRun = false
+    @OptionGroup var forge: ForgeFlags
+    @OptionGroup var repository: RepositoryOptions
+
+    func validate() throws {
+        if let description, description.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            throw ValidationError("--description is empty; leave it out for the default text")
+        }
+    }
+
+    func run() async throws {
+        var options = forge.options()
+        options.dryRun = dryRun
+        options.statusContext = statusContext
+        var request = StatusRequest(workingDirectory: repository.workingDirectory)
+        request.configPath = repository.config
+        request.base = base
+        request.head = head
+        request.failOn = failOn
+        request.state = state
+        request.description = description
+        request.requireStatus = requireStatus
+        try await Output.finishAsync { try await StatusCommand.run(request, options: options) }
+    }
+}
+
+struct Doctor: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Preflight for publishing: CI context, token and its permissions, base commit, config. Posts nothing.",
+        discussion: """
+        Run it before expensive training. Each check prints ok, warn, fail or skip with a fix. \
+        Exit 0 when `report --publish` would work (warnings included), 1 when a check fails.
+        """)
+
+    @Option(help: "Output: text or json.") var format: DoctorRequest.Format = .text
+    @Option(help: ArgumentHelp("Base revision the report would use (default: the PR/MR base in CI, else `base` in .cmlbot.yml, else HEAD).", valueName: "REV"))
+    var base: String?
+    @Option(name: .customLong("context"), help: ArgumentHelp("Status name on the commit.", valueName: "NAME")) var statusContext: String = "cmlbot"
+    @Flag(name: .customLong("require-comment"), help: "Count a comment that would degrade to the job summary (fork PR) as a failure.") var requireComment = false
+    @OptionGroup var forge: ForgeFlags
+    @OptionGroup var comment: CommentFlags
+    @OptionGroup var repository: RepositoryOptions
+
+    func run() async throws {
+        var options = forge.options()
+        comment.apply(to: &options)
+        options.statusContext = statusContext
+        options.requireComment = requireComment
+        var request = DoctorRequest(workingDirectory: repository.workingDirectory)
+        request.configPath = repository.config
+        request.base = base
+        request.format = format
+        try await Output.finishAsync { try await DoctorCommand.run(request, options: options) }
+    }
+}
+
+extension CommitState: ExpressibleByArgument {}
+extension DoctorRequest.Format: ExpressibleByArgument {}
 
 struct ReportCommandCLI: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

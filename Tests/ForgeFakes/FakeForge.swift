@@ -104,6 +104,8 @@ public actor FakeForgeState {
     public private(set) var checkRuns: [Data] = []
     public private(set) var log: [LoggedRequest] = []
     public var pullRequestsForCommit: [String: [Int]] = [:]
+    /// Token facts for the read-only routes `doctor` calls (FakeForge+Access.swift).
+    public internal(set) var access = FakeAccessConfig()
     var faults: [Fault] = []
     var nextID = 1000
 
@@ -171,6 +173,7 @@ public actor FakeForgeState {
 
     func handle(method: String, target: String, headers: [String: String], body: Data) -> Reply {
         let (path, query) = Self.split(target)
+        if let reply = accessRoute(method: method, path: path, headers: headers) { return reply }
         switch kind {
         case .github: return github(method: method, path: path, query: query, headers: headers, body: body)
         case .gitlab: return gitlab(method: method, path: path, query: query, headers: headers, body: body)

@@ -9,6 +9,7 @@ import Foundation
 /// - `POST /repos/{o}/{r}/statuses/{sha}`
 /// - `POST /repos/{o}/{r}/check-runs` (Actions token only: PATs cannot create check runs)
 /// - `GET /repos/{o}/{r}/commits/{sha}/pulls`
+/// - `GET /repos/{o}/{r}` (`doctor`: the token's permissions; GitHubClient+Access.swift)
 public struct GitHubClient: ForgeClient {
     public let kind = ForgeKind.github
     /// GitHub rejects bodies over 65,536 characters; keep a margin for how it counts.

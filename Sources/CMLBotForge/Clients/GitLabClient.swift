@@ -8,6 +8,7 @@ import Foundation
 /// - `GET/POST /projects/:id/repository/commits/:sha/comments` (GitLab cannot edit commit comments)
 /// - `POST /projects/:id/statuses/:sha`
 /// - `GET /projects/:id/repository/commits/:sha/merge_requests`
+/// - `GET /projects/:id`, `GET /user` (`doctor`: the token's access level; GitLabClient+Access.swift)
 public struct GitLabClient: ForgeClient {
     public let kind = ForgeKind.gitlab
     public let commentBodyLimit = 1_000_000

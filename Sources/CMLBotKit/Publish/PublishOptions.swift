@@ -27,6 +27,7 @@ public enum PublishError: UserFacingError, Equatable {
     case badTarget(String)
     case noTarget(String)
     case commentRequired(String)
+    case statusRequired(String)
 
     public var kind: FailureKind {
         if case .badTarget = self { return .usage }
@@ -38,6 +39,7 @@ public enum PublishError: UserFacingError, Equatable {
         case .badTarget(let t): return "unknown --target '\(t)'; use auto, pr, commit, pr/N, commit/SHA or issue/N"
         case .noTarget(let why): return "nowhere to publish: \(why)"
         case .commentRequired(let why): return "the comment could not be posted and --require-comment is set: \(why)"
+        case .statusRequired(let why): return "the commit status could not be set and --require-status is set: \(why)"
         }
     }
 }

@@ -36,6 +36,13 @@ struct Publisher {
         masker = TokenMasker(environment: env, tokenEnv: options.tokenEnv)
     }
 
+    /// With a context already worked out: `doctor` detects it once, turning failures into checks.
+    init(options: PublishOptions, context: CIContext) {
+        self.options = options
+        self.context = context
+        masker = TokenMasker(environment: options.environment, tokenEnv: options.tokenEnv)
+    }
+
     func publish(markdown: String, status: (state: CommitState, description: String)?, verdict: String) async throws -> PublishSummary {
         var summary = PublishSummary()
         // The job summary first: whatever happens next, the report is on the run page.
@@ -51,21 +58,9 @@ struct Publisher {
             return summary
         }
         try context.requirePublishable()
-        guard let forge = context.forge else { throw PublishError.noTarget("no forge detected") }
-
-        let token: ResolvedToken
-        if options.dryRun {
-            token = TokenResolver.resolve(environment: options.environment, forge: forge, tokenEnv: options.tokenEnv)
-                ?? ResolvedToken(value: "dry-run-no-token", variable: "(none)")
-        } else {
-            token = try TokenResolver.require(environment: options.environment, forge: forge, tokenEnv: options.tokenEnv)
-        }
-        let events = EventLog()
-        let dryRun = options.dryRun ? DryRunTransport() : nil
-        let transport: any HTTPTransport = dryRun ?? RetryingTransport(
-            wrapping: CurlTransport(environment: options.environment),
-            log: { [masker] event in events.add(masker.mask("\(event)")) })
-        let client = try makeClient(forge: forge, token: token, transport: transport)
+        let connection = try connect()
+        let client = connection.client
+        let token = connection.token
 
         let target = try await resolveTarget(client)
         let note = "_Report cut to fit the comment size limit. The full report is in the job summary"
@@ -91,9 +86,8 @@ struct Publisher {
 
         if canWrite, let status, let sha = context.headSHA {
             do {
-                try await client.setStatus(CommitStatusRequest(sha: sha, state: status.state, context: options.statusContext,
-                                                               description: status.description, targetURL: summary.commentURL.flatMap { $0.hasPrefix("http") ? $0 : nil } ?? context.runURL))
-                summary.log.append("status \(status.state.rawValue) on \(sha.prefix(7))")
+                let targetURL = summary.commentURL.flatMap { $0.hasPrefix("http") ? $0 : nil } ?? context.runURL
+                summary.log.append(try await setStatus(client, sha: sha, state: status.state, description: status.description, targetURL: targetURL))
             } catch let error as ForgeError where error.isPermissionProblem {
                 summary.log.append("could not set the commit status: \(masker.mask(error.message))")
             }
@@ -109,12 +103,90 @@ struct Publisher {
                 }
             }
         }
-        summary.log.append(contentsOf: events.all)
-        if let dryRun {
-            summary.output += "--dry-run: these requests would be sent (nothing was sent; tokens masked):\n" + dryRun.transcript(masker: masker)
-        }
+        finish(&summary, connection)
         try writeOutputs(summary, verdict: verdict)
         return summary
+    }
+
+    /// `cmlbot status`: the commit status alone, on the head commit (the PR head, never GitHub's
+    /// merge commit), linking to the run. Degrades like the comment does: a fork PR's read-only
+    /// token gets a notice and no status, unless `requireStatus`.
+    func publishStatus(state: CommitState, description: String, requireStatus: Bool) async throws -> PublishSummary {
+        var summary = PublishSummary()
+        if context.isFork && !options.dryRun {
+            let why = "this pull request comes from a fork, whose token is read-only"
+            if requireStatus { throw PublishError.statusRequired(why) }
+            degrade(&summary, "could not set the commit status: \(why)")
+            return summary
+        }
+        let missing = context.missingForStatus
+        if !missing.isEmpty { throw CIContextError.notPublishable(missing: missing) }
+        guard let sha = context.headSHA else { throw PublishError.noTarget("no commit to set the status on: pass --head REV") }
+        let connection = try connect()
+        do {
+            summary.log.append(try await setStatus(connection.client, sha: sha, state: state, description: description, targetURL: context.runURL))
+        } catch let error as ForgeError where error.isPermissionProblem {
+            let message = masker.mask(error.message)
+            if requireStatus { throw PublishError.statusRequired(message) }
+            degrade(&summary, "could not set the commit status: \(message)")
+        }
+        finish(&summary, connection)
+        return summary
+    }
+
+    /// A status that could not be posted: a note on stderr, and a notice on the Actions run page.
+    private func degrade(_ summary: inout PublishSummary, _ line: String) {
+        summary.degraded = true
+        summary.log.append(line)
+        if context.provider == .githubActions {
+            summary.output += "::notice title=cmlbot::\(line)\n"
+        }
+    }
+
+    func setStatus(_ client: any ForgeClient, sha: String, state: CommitState, description: String, targetURL: String?) async throws -> String {
+        try await client.setStatus(CommitStatusRequest(sha: sha, state: state, context: options.statusContext,
+                                                       description: description, targetURL: targetURL))
+        return "status \(state.rawValue) on \(sha.prefix(7)) (\(options.statusContext))"
+    }
+
+    /// The client publishing talks through, and what the run must report afterwards.
+    struct Connection {
+        let client: any ForgeClient
+        let token: ResolvedToken
+        /// Set under `--dry-run`: the requests it recorded instead of sending.
+        let dryRun: DryRunTransport?
+        let events: EventLog
+    }
+
+    /// The token (a placeholder under `--dry-run` when there is none), the transport (retrying
+    /// libcurl, or the recording one) and the forge's client.
+    func connect() throws -> Connection {
+        guard let forge = context.forge else { throw PublishError.noTarget("no forge detected") }
+        let token: ResolvedToken
+        if options.dryRun {
+            token = TokenResolver.resolve(environment: options.environment, forge: forge, tokenEnv: options.tokenEnv)
+                ?? ResolvedToken(value: "dry-run-no-token", variable: "(none)")
+        } else {
+            token = try TokenResolver.require(environment: options.environment, forge: forge, tokenEnv: options.tokenEnv)
+        }
+        let events = EventLog()
+        let dryRun = options.dryRun ? DryRunTransport() : nil
+        let transport: any HTTPTransport = dryRun ?? liveTransport(events: events)
+        return Connection(client: try makeClient(forge: forge, token: token, transport: transport), token: token, dryRun: dryRun, events: events)
+    }
+
+    /// libcurl with retries; each retry is logged, tokens masked.
+    func liveTransport(events: EventLog) -> any HTTPTransport {
+        RetryingTransport(wrapping: CurlTransport(environment: options.environment),
+                          log: { [masker] event in events.add(masker.mask("\(event)")) })
+    }
+
+    /// Retry events into the log; the `--dry-run` transcript onto stdout.
+    func finish(_ summary: inout PublishSummary, _ connection: Connection) {
+        summary.log.append(contentsOf: connection.events.all)
+        if let dryRun = connection.dryRun {
+            summary.output += "--dry-run: these requests would be sent (nothing was sent; tokens masked):\n" + dryRun.transcript(masker: masker)
+        }
     }
 
     func writeOutputs(_ summary: PublishSummary, verdict: String) throws {
@@ -123,6 +195,11 @@ struct Publisher {
     }
 
     func makeClient(forge: ForgeKind, token: ResolvedToken, transport: any HTTPTransport) throws -> any ForgeClient {
+        try Self.makeClient(forge: forge, context: context, token: token, transport: transport)
+    }
+
+    /// The forge's client for `context` (also what `doctor` probes with).
+    static func makeClient(forge: ForgeKind, context: CIContext, token: ResolvedToken, transport: any HTTPTransport) throws -> any ForgeClient {
         let agent = "cmlbot/\(cmlbotVersion)"
         switch forge {
         case .github:
