@@ -160,18 +160,20 @@ public enum ForgeAccessRules {
     /// (a `read_api` token reads everything here and writes nothing), so the detail says so.
     public static func gitlab(project: Result<GitLabProjectAccess, ForgeError>, user: Result<GitLabUser, ForgeError>,
                               token: ResolvedToken, context: CIContext, requireComment: Bool) -> [DoctorCheck] {
-        let name = context.repository ?? context.projectID ?? "the project"
+        var name = context.repository ?? context.projectID ?? "the project"
         let access: GitLabProjectAccess
         switch project {
         case .failure(let error):
             return [probeFailed(error, token: token, what: "project \(name)", forge: .gitlab)] + notChecked(because: "the token check failed")
         case .success(let answer):
             access = answer
+            // MR pipelines know the project by id only; GitLab's answer names it.
+            name = answer.pathWithNamespace ?? name
         }
         var tokenDetail = ["$\(token.variable) (value not shown)"]
         switch user {
         case .success(let u):
-            tokenDetail.append("GitLab accepts it as \(u.username.map { "@\($0)" } ?? "a user") for \(access.pathWithNamespace ?? name)")
+            tokenDetail.append("GitLab accepts it as \(u.username.map { "@\($0)" } ?? "a user") for \(name)")
         case .failure(let error):
             // /user needs api, read_api or read_user: a refusal here while the project answered
             // means a narrower scope (read_repository, say), which cannot write either.
