@@ -32,8 +32,9 @@ public enum DoctorCommand {
         var context: CIContext?
         do {
             let detected = try CIContextDetector.detect(environment: options.environment) { FileManager.default.contents(atPath: $0) }
-            context = try CIContextDetector.apply(options.overrides, to: detected)
-            checks.append(DoctorRules.context(context!))
+            let applied = try CIContextDetector.apply(options.overrides, to: detected)
+            context = applied
+            checks.append(DoctorRules.context(applied))
         } catch let error as CIContextError where error.kind != .usage {
             checks.append(DoctorRules.contextError(error.message))
         }
@@ -127,12 +128,12 @@ public enum DoctorCommand {
         let client: any ForgeClient
         do {
             client = try Publisher.makeClient(forge: forge, context: context, token: token, transport: transport)
-        } catch let error as any UserFacingError {
-            return [DoctorCheck(id: "token", title: ForgeAccessRules.tokenTitle, status: .ok,
-                                detail: ["$\(token.variable) (value not shown)", "not tried: \(error.message)"])]
-                + ForgeAccessRules.notChecked(because: "the repository is unknown")
         } catch {
-            return ForgeAccessRules.notChecked(because: "\(error)")
+            // The repository is unknown: the context check already says which flag to pass.
+            let reason = (error as? any UserFacingError)?.message ?? "\(error)"
+            return [DoctorCheck(id: "token", title: ForgeAccessRules.tokenTitle, status: .ok,
+                                detail: ["$\(token.variable) (value not shown)", "not tried: \(reason)"])]
+                + ForgeAccessRules.notChecked(because: "the repository is unknown")
         }
         switch client {
         case let github as GitHubClient:
