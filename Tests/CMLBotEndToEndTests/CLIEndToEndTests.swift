@@ -266,7 +266,8 @@ import TestSupport
 
     @Test func helpTextMatchesGolden() throws {
         let repo = try Self.project()
-        for (args, name) in [(["--help"], "help-cmlbot.txt"), (["metrics", "diff", "--help"], "help-metrics-diff.txt"), (["report", "--help"], "help-report.txt")] {
+        for (args, name) in [(["--help"], "help-cmlbot.txt"), (["metrics", "diff", "--help"], "help-metrics-diff.txt"), (["report", "--help"], "help-report.txt"),
+                             (["status", "--help"], "help-status.txt"), (["doctor", "--help"], "help-doctor.txt")] {
             let result = try CMLBotBinary.run(args, in: repo.path, environment: ["COLUMNS": "100"])
             #expect(result.status == 0)
             if let failure = Golden.check(result.stdout, named: name) { Issue.record(Comment(rawValue: failure)) }
