@@ -76,7 +76,7 @@ public enum DoctorCommand {
             checks.append(DoctorCheck.skipped(id: "config", title: "config", because: "no repository here"))
         }
 
-        let (base, origin) = baseRevision(request: request, context: context, config: config)
+        let (base, origin) = baseRevision(request: request, context: context, config: config, repository: repository)
         let lookup: DoctorRules.BaseLookup
         if let repository {
             do {
@@ -114,12 +114,16 @@ public enum DoctorCommand {
         return CommandOutcome(output: output, diagnostics: [], exitCode: DoctorRules.exitCode(checks))
     }
 
-    /// The base as `report --publish` picks it: `--base`, the PR/MR base, the config's, HEAD.
-    static func baseRevision(request: DoctorRequest, context: CIContext?, config: CMLBotConfig?) -> (String, String) {
+    /// The base as `report --publish` picks it: `--base`, the PR/MR base, the config's, else where
+    /// HEAD left the default branch (`ReviewPipeline`'s order).
+    static func baseRevision(request: DoctorRequest, context: CIContext?, config: CMLBotConfig?,
+                             repository: RepositoryContext?) -> (String, String) {
         if let base = request.base { return (base, "--base") }
-        if let base = context?.baseSHA { return (base, context?.provider == .local ? "--base" : "the PR/MR base") }
+        if let base = context?.baseSHA { return (base, "the PR/MR base") }
         if let base = config?.base { return (base, "base in \(config?.source ?? CMLBotConfig.fileName)") }
-        return ("HEAD", "the default base")
+        var notes: [Diagnostic] = []
+        let base = repository?.defaultBase(notes: &notes) ?? "HEAD"
+        return (base, base == "HEAD" ? "the default base" : "where HEAD left the default branch")
     }
 
     /// GET requests that show what the token may do; nothing is written.
