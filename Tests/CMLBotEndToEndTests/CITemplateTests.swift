@@ -138,6 +138,27 @@ import TestSupport
         await server.stop()
     }
 
+    @Test func actionArgsAreSplitLikeAShellButNeverEvaluated() async throws {
+        let server = try await FakeForgeServer.start(.github)
+        let (repo, base, head) = try PublishEndToEndTests.project()
+        let marker = PublishEndToEndTests.runner(repo) + "/evaluated"
+        let (r, _) = try await Self.runAction([
+            "INPUT_COMMAND": "status", "INPUT_TOKEN": PublishEndToEndTests.canary,
+            "INPUT_ARGS": "--state pending --description 'training and $(touch \(marker)) evaluating'",
+        ], repo: repo, server: server, base: base, head: head)
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        let statuses = await server.state.statuses
+        #expect(statuses.map(\.state) == ["pending"])
+        #expect(statuses.first?.description == "training and $(touch \(marker)) evaluating")
+        #expect(statuses.first?.sha == head)
+        #expect(!FileManager.default.fileExists(atPath: marker))
+
+        let (unbalanced, _) = try await Self.runAction(["INPUT_COMMAND": "status", "INPUT_ARGS": "--description 'open"], repo: repo, server: server, base: base, head: head)
+        #expect(unbalanced.status == 2)
+        #expect(unbalanced.stdout.contains("cannot split the args input"))
+        await server.stop()
+    }
+
     // MARK: - install.sh: the release download
 
     /// A release server on 127.0.0.1 serving a binary and its checksum file.

@@ -13,7 +13,7 @@
 #   INPUT_OUT           report: folder for report.md/.json/.html and charts (default: $RUNNER_TEMP/cmlbot-report)
 #   INPUT_FORMAT        check, gate: output format (default github: annotations on the diff)
 #   INPUT_OUTPUT        write standard output to this file
-#   INPUT_ARGS          more arguments, split on whitespace
+#   INPUT_ARGS          more arguments, split like a shell command line (quotes group words)
 #   INPUT_TOKEN         the token; handed on as CMLBOT_TOKEN, never on a command line
 #   GITHUB_EVENT_NAME, GITHUB_EVENT_PATH, GITHUB_SHA   as the runner sets them
 set -euo pipefail
@@ -88,7 +88,18 @@ case "$command" in
         ;;
 esac
 
+# INPUT_ARGS is split as a POSIX shell would (quotes group words) but never evaluated: no
+# expansion, no command substitution, whatever text ends up in it.
+extra=()
+if [ -n "${INPUT_ARGS:-}" ]; then
+    split="$(mktemp)"
+    if ! python3 -c 'import shlex, sys; sys.stdout.write("\0".join(shlex.split(sys.argv[1])))' "$INPUT_ARGS" > "$split" 2>/dev/null; then
+        rm -f "$split"
+        echo "::error::cmlbot: cannot split the args input (unbalanced quotes?)"; exit 2
+    fi
+    mapfile -d '' -t extra < "$split"
+    rm -f "$split"
+fi
+
 [ -n "${INPUT_OUTPUT:-}" ] && exec > "$INPUT_OUTPUT"
-# INPUT_ARGS is split on whitespace on purpose: it is the free-form tail of the command line.
-# shellcheck disable=SC2086
-exec "$bin" "$command" "${args[@]}" ${INPUT_ARGS:-}
+exec "$bin" "$command" "${args[@]}" "${extra[@]}"
