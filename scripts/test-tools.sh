@@ -42,6 +42,7 @@ sarif | 3.0.5 | CMLBOT_SARIF_PYTHON | python | sarif-tools==3.0.5 sarif-pydantic
 junitparser | 5.0.3 | CMLBOT_JUNIT_PYTHON | python | junitparser==5.0.3
 ge | 0.18.22 | CMLBOT_GE018_PYTHON | python | great_expectations==0.18.22 pandas numpy<2
 gx | 1.24.1 | CMLBOT_GX1_PYTHON | python | great_expectations==1.24.1 pandas
+openapi-core | 0.23.1 | CMLBOT_OPENAPI_PYTHON | python | openapi-core==0.23.1
 '
 
 CACHE_ROOT="${XDG_CACHE_HOME:-$HOME/.cache}/cmlbot-test-tools"

@@ -25,12 +25,6 @@ public struct ReportRequest: Sendable {
     public var failOn: FailurePolicy = .error
 
     public init(workingDirectory: String) { self.workingDirectory = workingDirectory }
-
-    init(copying other: ReportRequest, format: Format) {
-        self = other
-        self.format = format
-        self.outputDirectory = nil
-    }
 }
 
 public enum ReportCommand {
@@ -51,11 +45,23 @@ public enum ReportCommand {
             options.overrides.head = try context.repository.resolveCommit(request.head).hex
         }
         let publisher = try Publisher(options: options)
-        let (outcome, findings) = try render(request, defaultBase: publisher.context.baseSHA)
+        let (outcome, findings, input) = try render(request, defaultBase: publisher.context.baseSHA)
         let verdict = StatusVerdict(findings: findings, failOn: request.failOn)
-        let markdown = request.format == .md ? outcome.output : try render(ReportRequest(copying: request, format: .md), defaultBase: publisher.context.baseSHA).outcome.output
-        let summary = try await publisher.publish(markdown: markdown, status: (verdict.state, verdict.description), verdict: verdict.verdict)
+        let report = Report(input, toolVersion: cmlbotVersion)
+        let markdown = MarkdownReportRenderer.render(report)
+        // The same report with hosted image URLs in place of the inline charts, for the comment.
+        let charts = report.sections.lazy.compactMap { $0 as? ChartsSection }.first?.charts ?? []
+        let images = ChartImages(files: charts.map { chart in
+            let data = Data(chart.svg.utf8)
+            return ChartFile(fileName: chart.fileName, data: data, sha256: Digest.hex(.sha256, data))
+        }, markdown: { urls in
+            var hosted = input
+            hosted.charts.imageURLs = urls
+            return MarkdownReportRenderer.render(Report(hosted, toolVersion: cmlbotVersion))
+        })
+        let summary = try await publisher.publish(markdown: markdown, status: (verdict.state, verdict.description), verdict: verdict.verdict, charts: images)
         var result = outcome
+        result.diagnostics += summary.warnings.map { Diagnostic(.warning, $0) }
         result.diagnostics += summary.log.map { Diagnostic(.note, $0) }
         // The report itself went to the comment, the job summary and --out; stdout carries workflow
         // commands (::notice) and the --dry-run transcript.
@@ -63,10 +69,11 @@ public enum ReportCommand {
         return result
     }
 
-    static func render(_ request: ReportRequest, defaultBase: String?, preview: Bool = false) throws -> (outcome: CommandOutcome, findings: [Finding]) {
+    static func render(_ request: ReportRequest, defaultBase: String?, preview: Bool = false) throws -> (outcome: CommandOutcome, findings: [Finding], input: ReportInput) {
         let context = try RepositoryContext(workingDirectory: request.workingDirectory, configOverride: request.configPath)
         let pipeline = try ReviewPipeline(context: context, base: request.base, head: request.head, ciBase: defaultBase)
-        let report = Report(pipeline.reportInput(precision: request.precision), toolVersion: cmlbotVersion)
+        let input = pipeline.reportInput(precision: request.precision)
+        let report = Report(input, toolVersion: cmlbotVersion)
         let markdown = MarkdownReportRenderer.render(report)
         let json = JSONReportRenderer.render(report)
 
@@ -94,7 +101,7 @@ public enum ReportCommand {
                                      diagnostics: diagnostics,
                                      exitCode: request.failOn.fails(pipeline.findings) ? 1 : 0)
         outcome.previewPath = previewPath
-        return (outcome, pipeline.findings)
+        return (outcome, pipeline.findings, input)
     }
 
     /// report.md, report.json, charts/*.svg and the self-contained report.html.

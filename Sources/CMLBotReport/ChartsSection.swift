@@ -12,6 +12,10 @@ public struct ChartOptions: Equatable, Sendable {
     /// Mermaid blocks in the Markdown; further curves are in report.html and charts/.
     public var maximumMermaidBlocks = 12
     public var sparklineWidth = 16
+    /// Chart file name (`charts/<name>`) → URL of that image hosted on the forge (`--upload-charts`,
+    /// `--assets-branch`). When set, the comment shows the images in place of the Mermaid blocks,
+    /// each curve keeping its data table; empty: inline Mermaid charts.
+    public var imageURLs: [String: String] = [:]
 
     public init() {}
 }
@@ -94,7 +98,9 @@ public struct ChartsSection: ReportSection {
                 out += "| \(plot) | \(MarkdownEscaping.code(s.name)) | \(Self.number(b)) | \(Self.number(h)) | \(Self.change(b, h)) | \(minText) | \(maxText) | \(trend) |\n"
             }
         }
-        if includeMermaid {
+        if includeMermaid && !options.imageURLs.isEmpty {
+            out += hostedImages()
+        } else if includeMermaid {
             var blocks = 0, skipped = 0
             for pair in pairs {
                 switch pair.template {
@@ -115,6 +121,51 @@ public struct ChartsSection: ReportSection {
             }
         }
         return out
+    }
+
+    /// The hosted SVGs, one per plot plus the metric-delta bars, each curve's data table kept for
+    /// readers (and screen readers) that do not load images.
+    func hostedImages() -> String {
+        var out = ""
+        for pair in pairs {
+            let chart = charts.first { $0.plotID == pair.id }
+            if let chart, let url = options.imageURLs[chart.fileName] {
+                out += "\n**\(MarkdownEscaping.code(pair.id))**\n\n" + Self.image(alt: pair.title, url: url) + "\n"
+            }
+            switch pair.template {
+            case .confusion:
+                out += "\n" + confusionTable(pair)
+            case .scatter:
+                continue
+            case .linear:
+                for s in pair.series {
+                    out += "\n" + MermaidChart.dataTable(plot: pair, seriesName: s.name, base: s.base, head: s.head, options: options)
+                }
+            }
+        }
+        for chart in charts where chart.plotID == nil {
+            if let url = options.imageURLs[chart.fileName] { out += "\n" + Self.image(alt: chart.title, url: url) + "\n" }
+        }
+        return out
+    }
+
+    /// `![alt](url)`: alt text escaped, and the characters that would end a Markdown link
+    /// destination percent-encoded (the URLs come from the forge).
+    static func image(alt: String, url: String) -> String {
+        var safe = ""
+        for scalar in url.unicodeScalars {
+            switch scalar {
+            case " ": safe += "%20"
+            case "(": safe += "%28"
+            case ")": safe += "%29"
+            case "<": safe += "%3C"
+            case ">": safe += "%3E"
+            default:
+                if scalar.value < 0x20 || scalar.value == 0x7F { continue }
+                safe.unicodeScalars.append(scalar)
+            }
+        }
+        return "![\(MarkdownEscaping.inline(alt))](\(safe))"
     }
 
     func confusionTable(_ pair: PlotPair) -> String {
@@ -332,7 +383,19 @@ public enum MermaidChart {
             out += "    line [" + values.map { ChartNumber.fixed($0, decimals) }.joined(separator: ", ") + "]\n"
         }
         out += "```\n\n"
-        // The fallback: a short table for renderers without Mermaid (and for screen readers).
+        out += dataTable(plot: plot, seriesName: seriesName, base: base, head: head, options: options)
+        return out
+    }
+
+    /// The fallback beside each chart: a short table for renderers without Mermaid or images (and
+    /// for screen readers), on the same x range as the chart.
+    public static func dataTable(plot: PlotPair, seriesName: String, base: PlotSeries?, head: PlotSeries?, options: ChartOptions) -> String {
+        let sides = [base, head].compactMap { $0 }
+        let xs: [Double] = sides.flatMap { s -> [Double] in [s.x.min() ?? 0, s.x.max() ?? 0] }
+        let lo = xs.min() ?? 0, hi = xs.max() ?? 0
+        let count = max(2, min(options.mermaidPoints, sides.map(\.y.count).max() ?? 2))
+        let xLabel = plot.head?.xLabel ?? plot.base?.xLabel ?? "step"
+        var out = ""
         let rows = max(2, min(options.fallbackRows, count))
         var tableGrid = (0..<rows).map { lo + (hi - lo) * Double($0) / Double(rows - 1) }
         // Integer steps stay integers in the table (step 16, not 15.7368).

@@ -127,12 +127,16 @@ struct PublishFlags: ParsableArguments {
     @OptionGroup var comment: CommentFlags
     @Flag(name: .customLong("dry-run"), help: "Print the HTTP requests instead of sending them (tokens masked).") var dryRun = false
     @Flag(name: .customLong("require-comment"), help: "Fail when the comment cannot be posted (e.g. a fork PR's read-only token).") var requireComment = false
+    @Flag(name: .customLong("upload-charts"), help: "GitLab: upload the chart images to the project and show them in the comment (GitHub: use --assets-branch).") var uploadCharts = false
+    @Option(name: .customLong("assets-branch"), help: ArgumentHelp("GitHub: commit the chart images to this branch and show them in the comment.", valueName: "NAME")) var assetsBranch: String?
 
     func options(base: String? = nil, head: String? = nil) -> PublishOptions {
         var o = forge.options(base: base, head: head)
         comment.apply(to: &o)
         o.dryRun = dryRun
         o.requireComment = requireComment
+        o.uploadCharts = uploadCharts
+        o.assetsBranch = assetsBranch
         return o
     }
 }

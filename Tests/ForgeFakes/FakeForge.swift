@@ -48,6 +48,9 @@ public struct LoggedRequest: Sendable {
     public var headers: [String: String]
     public var body: Data
     public var status: Int
+    /// What the fake answered (for the OpenAPI response checks), content type lower-cased.
+    public var responseHeaders: [String: String] = [:]
+    public var responseBody = Data()
 }
 
 /// A scripted fault, applied to the next request whose method and path match.
@@ -106,6 +109,8 @@ public actor FakeForgeState {
     public var pullRequestsForCommit: [String: [Int]] = [:]
     /// Token facts for the read-only routes `doctor` calls (FakeForge+Access.swift).
     public internal(set) var access = FakeAccessConfig()
+    /// Branches, files and uploads for chart hosting (routes in FakeForgeAssets.swift).
+    public internal(set) var assets = FakeAssetStore()
     var faults: [Fault] = []
     var nextID = 1000
 
@@ -257,7 +262,7 @@ public actor FakeForgeState {
             let description = json?["description"] as? String ?? ""
             if description.count > 140 { return Self.error(422, "Validation Failed: description is too long (maximum is 140 characters)") }
             statuses.append(FakeStatus(sha: rest[1], state: state, context: json?["context"] as? String ?? "default", description: description, targetURL: json?["target_url"] as? String))
-            return Reply(status: 201, json: ["id": statuses.count, "state": state])
+            return Reply(status: 201, json: githubStatus(statuses[statuses.count - 1], id: statuses.count))
         case ("POST", 1) where rest[0] == "check-runs":
             guard appTokens.contains(token) else { return Self.error(403, "You must authenticate via a GitHub App.") }
             guard json?["name"] is String, json?["head_sha"] is String else { return Self.error(422, "Validation Failed") }
@@ -265,16 +270,16 @@ public actor FakeForgeState {
                 return Self.error(422, "Validation Failed: output.summary is too long")
             }
             checkRuns.append(body)
-            return Reply(status: 201, json: ["id": checkRuns.count, "html_url": "https://github.example/runs/\(checkRuns.count)"])
+            return Reply(status: 201, json: githubCheckRun(id: checkRuns.count, request: json))
         case ("GET", 3) where rest[0] == "commits" && rest[2] == "pulls":
             return Reply(status: 200, json: (pullRequestsForCommit[rest[1]] ?? []).map { ["number": $0, "state": "open"] })
         default:
-            return Self.error(404, "Not Found")
+            return githubAssets(method: method, owner: parts[1], repo: parts[2], rest: rest, query: query, headers: headers, json: json) ?? Self.error(404, "Not Found")
         }
     }
 
     func githubComment(_ c: FakeComment, thread: String) -> [String: Any] {
-        ["id": c.id, "body": c.body, "html_url": "https://github.example/\(thread)#issuecomment-\(c.id)", "user": ["login": "cmlbot"]]
+        githubIssueComment(c, thread: thread)
     }
 
     func locate(_ id: Int) -> (String, Int)? {
@@ -325,7 +330,7 @@ public actor FakeForgeState {
         case ("GET", 4) where rest[0] == "repository" && rest[1] == "commits" && rest[3] == "merge_requests":
             return Reply(status: 200, json: (pullRequestsForCommit[rest[2]] ?? []).map { ["iid": $0, "state": "opened"] })
         default:
-            return Self.error(404, "404 Not found")
+            return gitlabUploads(method: method, project: parts[3], rest: rest, headers: headers, body: body) ?? Self.error(404, "404 Not found")
         }
     }
 }
@@ -353,12 +358,18 @@ struct FakeForgeHandler: HTTPHandler {
         case nil:
             reply = await state.respond(method: method, target: target, headers: headers, body: body)
         }
-        await state.record(LoggedRequest(method: method, target: target, headers: headers, body: body, status: reply.status))
         var responseHeaders = HTTPHeaders()
         for (k, v) in reply.headers { responseHeaders[HTTPHeader(k)] = v }
         let data = reply.body
-        if reply.isHTML { responseHeaders[HTTPHeader("Content-Type")] = "text/html" }
-        else if !data.isEmpty { responseHeaders[HTTPHeader("Content-Type")] = "application/json; charset=utf-8" }
+        var contentType: String?
+        if reply.isHTML { contentType = "text/html" }
+        else if !data.isEmpty { contentType = "application/json; charset=utf-8" }
+        if let contentType { responseHeaders[HTTPHeader("Content-Type")] = contentType }
+        var logged = LoggedRequest(method: method, target: target, headers: headers, body: body, status: reply.status)
+        logged.responseHeaders = reply.headers.reduce(into: [:]) { $0[$1.key.lowercased()] = $1.value }
+        logged.responseHeaders["content-type"] = contentType
+        logged.responseBody = data
+        await state.record(logged)
         return HTTPResponse(statusCode: HTTPStatusCode(reply.status, phrase: "Fake"), headers: responseHeaders, body: data)
     }
 }

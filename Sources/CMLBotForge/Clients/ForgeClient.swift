@@ -81,12 +81,15 @@ struct ForgeHTTP: Sendable {
     let permissionHint: String
 
     func send(_ method: String, _ url: String, json: Any? = nil, operation: String) async throws -> ForgeResponse {
+        guard let json else { return try await send(method, url, body: nil, contentType: nil, operation: operation) }
+        let body = try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys, .withoutEscapingSlashes])
+        return try await send(method, url, body: body, contentType: "application/json", operation: operation)
+    }
+
+    /// A request with a body already encoded (multipart uploads).
+    func send(_ method: String, _ url: String, body: Data?, contentType: String?, operation: String) async throws -> ForgeResponse {
         var headers = baseHeaders
-        var body: Data?
-        if let json {
-            body = try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys, .withoutEscapingSlashes])
-            headers.append(("Content-Type", "application/json"))
-        }
+        if let contentType { headers.append(("Content-Type", contentType)) }
         let response: ForgeResponse
         do {
             response = try await transport.send(ForgeRequest(method: method, url: url, headers: headers, body: body))

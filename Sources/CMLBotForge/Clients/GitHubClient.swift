@@ -10,6 +10,8 @@ import Foundation
 /// - `POST /repos/{o}/{r}/check-runs` (Actions token only: PATs cannot create check runs)
 /// - `GET /repos/{o}/{r}/commits/{sha}/pulls`
 /// - `GET /repos/{o}/{r}` (`doctor`: the token's permissions; GitHubClient+Access.swift)
+/// - `GET /repos/{o}/{r}`, `GET /repos/{o}/{r}/git/ref/heads/{branch}`, `POST /repos/{o}/{r}/git/refs`,
+///   `GET`/`PUT /repos/{o}/{r}/contents/{path}` (chart images for `--assets-branch`, in GitHubClient+Contents.swift)
 public struct GitHubClient: ForgeClient {
     public let kind = ForgeKind.github
     /// GitHub rejects bodies over 65,536 characters; keep a margin for how it counts.

@@ -9,6 +9,7 @@ import Foundation
 /// - `POST /projects/:id/statuses/:sha`
 /// - `GET /projects/:id/repository/commits/:sha/merge_requests`
 /// - `GET /projects/:id`, `GET /user` (`doctor`: the token's access level; GitLabClient+Access.swift)
+/// - `POST /projects/:id/uploads` (multipart; chart images for `--upload-charts`, in GitLabClient+Uploads.swift)
 public struct GitLabClient: ForgeClient {
     public let kind = ForgeKind.gitlab
     public let commentBodyLimit = 1_000_000

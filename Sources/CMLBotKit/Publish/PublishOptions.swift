@@ -19,6 +19,13 @@ public struct PublishOptions: Sendable {
     public var requireComment = false
     /// Status name on the commit.
     public var statusContext = "cmlbot"
+    /// `--upload-charts`: GitLab uploads each chart SVG to the project (`POST /projects/:id/uploads`)
+    /// and the comment shows the images instead of the inline charts. GitHub has no such API: there
+    /// it needs `assetsBranch`.
+    public var uploadCharts = false
+    /// `--assets-branch NAME`: GitHub commits the chart SVGs to this branch (created from the default
+    /// branch when missing) and the comment links them.
+    public var assetsBranch: String?
 
     public init(environment: [String: String]) { self.environment = environment }
 }
@@ -28,10 +35,13 @@ public enum PublishError: UserFacingError, Equatable {
     case noTarget(String)
     case commentRequired(String)
     case statusRequired(String)
+    case badAssetsBranch(name: String, reason: String)
 
     public var kind: FailureKind {
-        if case .badTarget = self { return .usage }
-        return .operational
+        switch self {
+        case .badTarget, .badAssetsBranch: return .usage
+        default: return .operational
+        }
     }
 
     public var message: String {
@@ -40,7 +50,27 @@ public enum PublishError: UserFacingError, Equatable {
         case .noTarget(let why): return "nowhere to publish: \(why)"
         case .commentRequired(let why): return "the comment could not be posted and --require-comment is set: \(why)"
         case .statusRequired(let why): return "the commit status could not be set and --require-status is set: \(why)"
+        case .badAssetsBranch(let name, let reason): return "--assets-branch '\(name)' is not a usable branch name (\(reason)); use a plain name such as cmlbot-assets"
         }
+    }
+}
+
+extension PublishOptions {
+    /// Checks `assetsBranch` against git's ref-name rules (git-check-ref-format) before any request,
+    /// so a typo is a usage error rather than a 422 halfway through publishing.
+    public func validate() throws {
+        guard let name = assetsBranch else { return }
+        func bad(_ reason: String) -> PublishError { .badAssetsBranch(name: name, reason: reason) }
+        if name.isEmpty { throw bad("empty") }
+        if name.hasPrefix("-") || name.hasPrefix("/") || name.hasSuffix("/") || name.hasSuffix(".") { throw bad("it cannot start with - or /, nor end with / or .") }
+        if name.contains("..") || name.contains("//") || name.contains("@{") || name == "@" { throw bad("it cannot contain '..', '//' or '@{'") }
+        if name.unicodeScalars.contains(where: { $0.value < 0x21 || $0.value == 0x7F || "~^:?*[\\".unicodeScalars.contains($0) }) {
+            throw bad("spaces, control characters and ~ ^ : ? * [ \\ are not allowed")
+        }
+        if name.split(separator: "/").contains(where: { $0.hasPrefix(".") || $0.hasSuffix(".lock") }) {
+            throw bad("no part may start with . or end with .lock")
+        }
+        if name.hasPrefix("refs/") { throw bad("give the branch name, without refs/heads/") }
     }
 }
 

@@ -11,6 +11,15 @@ public struct PublishSummary: Sendable {
     public var commentURL: String?
     /// True when the comment could not be posted and the report went to the job summary instead.
     public var degraded = false
+    /// Problems that did not stop publishing (a chart upload that failed), for stderr as warnings.
+    public var warnings: [String] = []
+}
+
+/// Chart images for `--upload-charts`/`--assets-branch`: the files, and the comment Markdown that
+/// shows them once hosted (the report re-rendered with their URLs).
+struct ChartImages: Sendable {
+    var files: [ChartFile]
+    var markdown: @Sendable ([String: String]) -> String
 }
 
 /// Collects retry events from the transport's Sendable log closure.
@@ -29,6 +38,7 @@ struct Publisher {
     let masker: TokenMasker
 
     init(options: PublishOptions) throws {
+        try options.validate()
         self.options = options
         let env = options.environment
         let detected = try CIContextDetector.detect(environment: env) { path in FileManager.default.contents(atPath: path) }
@@ -43,7 +53,7 @@ struct Publisher {
         masker = TokenMasker(environment: options.environment, tokenEnv: options.tokenEnv)
     }
 
-    func publish(markdown: String, status: (state: CommitState, description: String)?, verdict: String) async throws -> PublishSummary {
+    func publish(markdown: String, status: (state: CommitState, description: String)?, verdict: String, charts: ChartImages? = nil) async throws -> PublishSummary {
         var summary = PublishSummary()
         // The job summary first: whatever happens next, the report is on the run page.
         if let path = context.stepSummaryPath, !options.dryRun {
@@ -63,6 +73,8 @@ struct Publisher {
         let token = connection.token
 
         let target = try await resolveTarget(client)
+        var markdown = markdown
+        if let hosted = await hostCharts(charts, client: client, summary: &summary) { markdown = hosted }
         let note = "_Report cut to fit the comment size limit. The full report is in the job summary"
             + (context.runURL.map { " of [this run](\($0))" } ?? "") + " and in report.md._"
         let body = CommentBody.make(markdown: markdown, key: options.key, limit: client.commentBodyLimit, truncationNote: note)
@@ -186,6 +198,50 @@ struct Publisher {
         summary.log.append(contentsOf: connection.events.all)
         if let dryRun = connection.dryRun {
             summary.output += "--dry-run: these requests would be sent (nothing was sent; tokens masked):\n" + dryRun.transcript(masker: masker)
+        }
+    }
+
+    /// Puts the chart images on the forge when asked to and returns the comment Markdown that links
+    /// them; nil (inline charts) when not asked, not possible here, or when any upload fails — a
+    /// failed upload is a warning, never a lost comment.
+    func hostCharts(_ charts: ChartImages?, client: any ForgeClient, summary: inout PublishSummary) async -> String? {
+        guard options.uploadCharts || options.assetsBranch != nil else { return nil }
+        func warn(_ text: String) {
+            summary.warnings.append(text)
+            if context.provider == .githubActions { summary.output += "::warning title=cmlbot::\(text)\n" }
+        }
+        let host: any ChartHost
+        switch client {
+        case let gitlab as GitLabClient:
+            if options.assetsBranch != nil { warn("--assets-branch is for GitHub; on GitLab, --upload-charts uploads the charts to the project") }
+            guard options.uploadCharts else { return nil }
+            host = GitLabUploadHost(client: gitlab)
+        case let github as GitHubClient:
+            guard let branch = options.assetsBranch else {
+                warn("--upload-charts needs --assets-branch NAME on GitHub, which has no API to attach images to a comment: cmlbot then commits the chart images to that branch and links them; the comment shows the inline charts")
+                return nil
+            }
+            host = GitHubBranchHost(client: github, branch: branch, serverURL: context.serverURL ?? "https://github.com")
+        default:
+            return nil
+        }
+        guard let charts, !charts.files.isEmpty else {
+            summary.log.append("no charts to upload")
+            return nil
+        }
+        if options.dryRun {
+            summary.log.append("--dry-run: the \(charts.files.count) chart\(charts.files.count == 1 ? "" : "s") would be uploaded; the requests below show the inline charts")
+            return nil
+        }
+        do {
+            let hosted = try await host.host(charts.files)
+            summary.log += hosted.notes.map { masker.mask($0) }
+            summary.log.append("charts: \(hosted.written) uploaded, \(hosted.reused) already in place")
+            return charts.markdown(hosted.urls)
+        } catch {
+            let detail = (error as? ForgeError)?.message ?? "\(error)"
+            warn("chart upload failed (\(masker.mask(detail))); the comment shows the inline charts")
+            return nil
         }
     }
 

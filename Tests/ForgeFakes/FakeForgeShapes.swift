@@ -1,0 +1,51 @@
+import Foundation
+
+// Full GitHub response objects: every field the OpenAPI description (api-specs/github.json) marks
+// required, so the fake's answers pass Tests/Tools/validate_openapi.py and a client that reads a
+// field the real service sends is not surprised by its absence. Kept out of FakeForge.swift so
+// route work there rebases cleanly.
+extension FakeForgeState {
+    /// An `issue-comment`.
+    func githubIssueComment(_ c: FakeComment, thread: String) -> [String: Any] {
+        let api = "https://api.github.example/repos/acme/models"
+        let number = thread.split(separator: "/").last.map(String.init) ?? "0"
+        return [
+            "id": c.id, "node_id": "IC_\(c.id)", "body": c.body,
+            "html_url": "https://github.example/\(thread)#issuecomment-\(c.id)",
+            "url": "\(api)/issues/comments/\(c.id)", "issue_url": "\(api)/issues/\(number)",
+            "author_association": "NONE", "user": Self.githubUser("cmlbot"),
+            "created_at": Self.timestamp, "updated_at": Self.timestamp,
+        ]
+    }
+
+    /// A `status`.
+    func githubStatus(_ s: FakeStatus, id: Int) -> [String: Any] {
+        [
+            "url": "https://api.github.example/repos/acme/models/statuses/\(s.sha)", "avatar_url": NSNull(),
+            "id": id, "node_id": "SC_\(id)", "state": s.state, "description": s.description,
+            "target_url": s.targetURL ?? "", "context": s.context,
+            "created_at": Self.timestamp, "updated_at": Self.timestamp, "creator": Self.githubUser("cmlbot"),
+        ]
+    }
+
+    /// A `check-run` from the JSON body that created it.
+    func githubCheckRun(id: Int, request json: [String: Any]?) -> [String: Any] {
+        let output = json?["output"] as? [String: Any]
+        let api = "https://api.github.example/repos/acme/models/check-runs/\(id)"
+        return [
+            "id": id, "node_id": "CR_\(id)", "head_sha": json?["head_sha"] as? String ?? "", "name": json?["name"] as? String ?? "",
+            "url": api, "html_url": "https://github.example/runs/\(id)", "details_url": Self.orNull(json?["details_url"] as? String),
+            "status": json?["status"] as? String ?? "queued", "conclusion": Self.orNull(json?["conclusion"] as? String),
+            "started_at": Self.timestamp, "completed_at": json?["status"] as? String == "completed" ? Self.timestamp : NSNull(),
+            "external_id": Self.orNull(json?["external_id"] as? String), "check_suite": ["id": 1],
+            "output": ["title": Self.orNull(output?["title"] as? String), "summary": Self.orNull(output?["summary"] as? String),
+                       "text": Self.orNull(output?["text"] as? String), "annotations_count": 0, "annotations_url": "\(api)/annotations"],
+            "app": NSNull(), "pull_requests": [] as [Any],
+        ]
+    }
+
+    static func orNull(_ s: String?) -> Any {
+        if let s { return s }
+        return NSNull()
+    }
+}
