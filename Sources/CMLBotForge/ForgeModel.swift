@@ -27,11 +27,15 @@ public struct ForgeComment: Equatable, Sendable {
     public var body: String
     /// Browser link to the comment, when the forge returns one.
     public var url: String?
+    /// The author's login (GitLab `author.username`, GitHub `user.login`), when the forge says:
+    /// anyone can type a marker, so what a comment links is only trusted when cmlbot's user wrote it.
+    public var author: String?
 
-    public init(id: Int, body: String, url: String?) {
+    public init(id: Int, body: String, url: String?, author: String? = nil) {
         self.id = id
         self.body = body
         self.url = url
+        self.author = author
     }
 }
 

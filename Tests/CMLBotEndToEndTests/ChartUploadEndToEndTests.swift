@@ -177,17 +177,105 @@ import TestSupport
         #expect(r.stderr.contains("charts: 2 uploaded"), "\(r.stderr)")
         let uploads = await server.state.assets.uploads
         let svgs = try Self.svgFiles(repo.path + "/out")
-        #expect(uploads.map(\.fileName).sorted() == svgs.keys.sorted())
-        for upload in uploads {
-            #expect(upload.contentType == "image/svg+xml")
-            #expect(upload.data == svgs[upload.fileName])
-        }
+        // Uploaded under their content address, each holding exactly the SVG that --out wrote.
+        #expect(try uploads.map(\.fileName).sorted() == svgs.values.map(Self.uploadName).sorted())
+        #expect(Set(uploads.map(\.data)) == Set(svgs.values))
+        for upload in uploads { #expect(upload.contentType == "image/svg+xml") }
         let note = await server.state.thread("mr/3").first?.body ?? ""
         for upload in uploads { #expect(note.contains("](\(upload.url))"), "\(upload.url) not in the note") }
         #expect(!note.contains("```mermaid"))
         let posts = await server.state.log.filter { $0.target.hasSuffix("/uploads") }
         #expect(posts.allSatisfy { $0.headers["content-type"]?.hasPrefix("multipart/form-data; boundary=") == true })
         #expect(!(r.stdout + r.stderr).contains(Self.canary))
+        await server.stop()
+    }
+
+    /// `<first 20 hex of sha256>.svg`, computed outside cmlbot.
+    static func uploadName(_ data: Data) throws -> String {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("cmlbot-svg-\(UUID().uuidString)")
+        try data.write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let out = try Shell.run("sha256sum", [file.path]).stdout
+        return String(out.prefix(20)) + ".svg"
+    }
+
+    static func uploadPosts(_ server: FakeForgeServer) async -> Int {
+        await server.state.log.filter { $0.method == "POST" && $0.target.hasSuffix("/uploads") }.count
+    }
+
+    /// The PR branch gets a longer training curve: the curve chart changes, the metric bars do not.
+    static func changeCurve(_ repo: GitRepoBuilder) throws -> String {
+        try repo.commit("train more", files: ["logs/train.csv": "step,loss\n0,0.9\n1,0.6\n2,0.4\n3,0.33\n4,0.3\n5,0.28\n"])
+    }
+
+    @Test func gitlabRerunLinksTheSameUploadsAndAChangedChartUploadsOnlyItself() async throws {
+        let server = try await FakeForgeServer.start(.gitlab)
+        let (repo, base, head) = try Self.project()
+        let env = PublishEndToEndTests.gitlabEnvironment(server, base: base, head: head, mr: 3)
+        let args = ["report", "--publish", "--upload-charts"]
+        let first = try await CMLBotBinary.runAsync(args, in: repo.path, environment: env)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stderr.contains("charts: 2 uploaded, 0 already in place"), "\(first.stderr)")
+        let note = await server.state.thread("mr/3").first?.body ?? ""
+
+        // Same charts: no upload, no write to the note.
+        let before = await server.state.log.count
+        let second = try await CMLBotBinary.runAsync(args, in: repo.path, environment: env)
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(second.stderr.contains("charts: 0 uploaded, 2 already in place"), "\(second.stderr)")
+        #expect(second.stderr.contains("comment unchanged on pr/3"), "\(second.stderr)")
+        let rerun = await server.state.log.dropFirst(before)
+        #expect(!rerun.contains { $0.target.hasSuffix("/uploads") })
+        #expect(!rerun.contains { $0.method == "PUT" && $0.target.contains("/notes/") })
+        // The thread is listed once, shared by the chart host and the sticky note.
+        #expect(rerun.filter { $0.method == "GET" && $0.target.contains("/notes") }.count == 1)
+        #expect(await server.state.thread("mr/3").map(\.body) == [note])
+
+        // One chart changed: exactly one upload; the other chart keeps its link.
+        let changed = try Self.changeCurve(repo)
+        let third = try await CMLBotBinary.runAsync(args + ["--out", "out"], in: repo.path,
+                                                    environment: PublishEndToEndTests.gitlabEnvironment(server, base: base, head: changed, mr: 3))
+        #expect(third.status == 0, "\(third.stderr)")
+        #expect(third.stderr.contains("charts: 1 uploaded, 1 already in place"), "\(third.stderr)")
+        #expect(third.stderr.contains("comment updated on pr/3"), "\(third.stderr)")
+        let uploads = await server.state.assets.uploads
+        #expect(uploads.count == 3)
+        let updated = await server.state.thread("mr/3").first?.body ?? ""
+        let linked = uploads.filter { updated.contains("](\($0.url))") }
+        #expect(linked.count == 2)
+        #expect(linked.contains(uploads[2]))
+        #expect(Set(linked.map(\.data)) == Set(try Self.svgFiles(repo.path + "/out").values))
+        #expect(!(first.stderr + second.stderr + third.stderr).contains(Self.canary))
+        await server.stop()
+    }
+
+    /// Someone else's notes linking the new chart's content address under their own upload — one
+    /// with cmlbot's marker typed as its first line, one a plain reply — are never linked.
+    @Test func gitlabDoesNotReuseLinksFromSomeoneElsesNote() async throws {
+        let server = try await FakeForgeServer.start(.gitlab)
+        let (repo, base, head) = try Self.project()
+        let args = ["report", "--publish", "--upload-charts"]
+        let first = try await CMLBotBinary.runAsync(args, in: repo.path, environment: PublishEndToEndTests.gitlabEnvironment(server, base: base, head: head, mr: 3))
+        #expect(first.status == 0, "\(first.stderr)")
+
+        let changed = try Self.changeCurve(repo)
+        let env = PublishEndToEndTests.gitlabEnvironment(server, base: base, head: changed, mr: 3)
+        let local = try await CMLBotBinary.runAsync(["report", "--out", "pre"], in: repo.path, environment: env)
+        #expect(local.status == 0, "\(local.stderr)")
+        let evil = "/uploads/" + String(repeating: "e", count: 32) + "/"
+        let links = try Self.svgFiles(repo.path + "/pre").values.map { "![loss](\(evil)\(try Self.uploadName($0)))" }.joined(separator: "\n")
+        await server.state.seed(thread: "mr/3", bodies: ["<!-- cmlbot:report v1 key=report -->\n### Charts\n" + links,
+                                                         "Looks like this:\n" + links], author: "mallory")
+        let before = await Self.uploadPosts(server)
+        let r = try await CMLBotBinary.runAsync(args, in: repo.path, environment: env)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("charts: 1 uploaded, 1 already in place"), "\(r.stderr)")
+        #expect(await Self.uploadPosts(server) == before + 1)
+        let ours = await server.state.thread("mr/3").filter { $0.author != "mallory" }
+        #expect(ours.count == 1)
+        let body = ours.first?.body ?? ""
+        #expect(body.contains("](/uploads/"))
+        #expect(!body.contains(evil))
         await server.stop()
     }
 

@@ -47,6 +47,10 @@ import TestSupport
         let env = PublishEndToEndTests.gitlabEnvironment(server, base: base, head: head, mr: 3)
         let r = try await CMLBotBinary.runAsync(["report", "--publish", "--upload-charts"], in: repo.path, environment: env)
         #expect(r.status == 0, "\(r.stderr)")
+        // A rerun links the uploads again: it asks who the token is (GET /user) and uploads nothing.
+        let rerun = try await CMLBotBinary.runAsync(["report", "--publish", "--upload-charts"], in: repo.path, environment: env)
+        #expect(rerun.status == 0, "\(rerun.stderr)")
+        #expect(await server.state.log.contains { $0.method == "GET" && $0.target == "/api/v4/user" })
         // A branch pipeline: the merge request is found through the commit.
         await server.state.setPullRequests([3], forCommit: head)
         let branch = try await CMLBotBinary.runAsync(["report", "--publish", "--base", "main"], in: repo.path,

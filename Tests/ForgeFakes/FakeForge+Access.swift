@@ -134,7 +134,7 @@ extension FakeForgeState {
         if access.gitlabNoUserScope.contains(token) {
             return Reply(status: 403, json: ["error": "insufficient_scope", "error_description": "The request requires higher privileges than provided by the access token.", "scope": "api read_api read_user"])
         }
-        return Reply(status: 200, json: ["id": 77, "username": "project_55_bot", "name": "cmlbot", "state": "active",
+        return Reply(status: 200, json: ["id": 77, "username": Self.gitlabTokenUser, "name": "cmlbot", "state": "active",
                                          "web_url": "https://gitlab.example/project_55_bot", "avatar_url": "https://gitlab.example/avatar.png"])
     }
 }

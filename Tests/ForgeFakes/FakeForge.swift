@@ -84,6 +84,8 @@ public struct FakeComment: Sendable, Equatable {
     public var id: Int
     public var body: String
     public var system: Bool
+    /// GitLab: the note's `author.username`; the token's own user unless seeded otherwise.
+    public var author = FakeForgeState.gitlabTokenUser
 }
 
 public struct FakeStatus: Sendable, Equatable {
@@ -125,10 +127,11 @@ public actor FakeForgeState {
     public func setPullRequests(_ numbers: [Int], forCommit sha: String) { pullRequestsForCommit[sha] = numbers }
 
     /// Seeds comments on a thread key such as `pr/7` (GitHub issue/PR 7) or `mr/7` (GitLab MR 7).
-    public func seed(thread: String, bodies: [String], system: Bool = false) {
+    /// `author`: GitLab notes written by someone other than the token's user.
+    public func seed(thread: String, bodies: [String], system: Bool = false, author: String = FakeForgeState.gitlabTokenUser) {
         for body in bodies {
             nextID += 1
-            comments[thread, default: []].append(FakeComment(id: nextID, body: body, system: system))
+            comments[thread, default: []].append(FakeComment(id: nextID, body: body, system: system, author: author))
         }
     }
 
@@ -306,21 +309,21 @@ public actor FakeForgeState {
         case ("GET", 3) where rest[0] == "merge_requests" && rest[2] == "notes":
             let p = page(thread("mr/\(rest[1])"), query: query, defaultPerPage: 20)
             let h = ["x-page": "\(p.page)", "x-per-page": "\(p.perPage)", "x-next-page": p.page < p.last ? "\(p.page + 1)" : "", "x-total": "\(thread("mr/\(rest[1])").count)"]
-            return Reply(status: 200, headers: h, json: p.slice.map { ["id": $0.id, "body": $0.body, "system": $0.system, "noteable_type": "MergeRequest"] as [String: Any] })
+            return Reply(status: 200, headers: h, json: p.slice.map { gitlabNote($0) })
         case ("POST", 3) where rest[0] == "merge_requests" && rest[2] == "notes":
             guard let text = json?["body"] as? String, !text.isEmpty else { return Self.error(400, "400 Bad request - body is missing") }
             if text.count > 1_000_000 { return Self.error(400, "Note is too long (maximum is 1000000 characters)") }
             nextID += 1
             let c = FakeComment(id: nextID, body: text, system: false)
             comments["mr/\(rest[1])", default: []].append(c)
-            return Reply(status: 201, json: ["id": c.id, "body": c.body, "system": false])
+            return Reply(status: 201, json: gitlabNote(c))
         case ("PUT", 4) where rest[0] == "merge_requests" && rest[2] == "notes", ("DELETE", 4) where rest[0] == "merge_requests" && rest[2] == "notes":
             let thread = "mr/\(rest[1])"
             guard let id = Int(rest[3]), let i = comments[thread]?.firstIndex(where: { $0.id == id }) else { return Self.error(404, "404 Not found") }
             if method == "DELETE" { comments[thread]?.remove(at: i); return Reply(status: 204) }
             guard let text = json?["body"] as? String else { return Self.error(400, "400 Bad request") }
             comments[thread]?[i].body = text
-            return Reply(status: 200, json: ["id": id, "body": text, "system": false])
+            return Reply(status: 200, json: gitlabNote(comments[thread]?[i] ?? FakeComment(id: id, body: text, system: false)))
         case ("POST", 2) where rest[0] == "statuses":
             guard let state = json?["state"] as? String, ["pending", "running", "success", "failed", "canceled", "skipped"].contains(state) else {
                 return Self.error(400, "400 Bad request - state does not have a valid value")

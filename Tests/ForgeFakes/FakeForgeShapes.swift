@@ -44,6 +44,18 @@ extension FakeForgeState {
         ]
     }
 
+    /// The user `GET /user` answers for a GitLab token (FakeForge+Access.swift).
+    public static let gitlabTokenUser = "project_55_bot"
+
+    /// A GitLab `Note` with its `author` (`UserBasic`).
+    func gitlabNote(_ c: FakeComment) -> [String: Any] {
+        [
+            "id": c.id, "body": c.body, "system": c.system, "noteable_type": "MergeRequest",
+            "author": ["id": c.author == Self.gitlabTokenUser ? 77 : 78, "username": c.author, "name": c.author, "state": "active",
+                       "avatar_url": "https://gitlab.example/avatar.png", "web_url": "https://gitlab.example/\(c.author)"],
+        ]
+    }
+
     static func orNull(_ s: String?) -> Any {
         if let s { return s }
         return NSNull()

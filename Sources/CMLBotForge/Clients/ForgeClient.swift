@@ -157,7 +157,8 @@ struct ForgeHTTP: Sendable {
         guard let o = object as? [String: Any], let id = (o["id"] as? NSNumber)?.intValue else {
             throw ForgeError.badResponse(operation: operation, detail: "no comment id")
         }
-        return ForgeComment(id: id, body: o[bodyKey] as? String ?? "", url: urlKey.flatMap { o[$0] as? String })
+        let author = ((o["author"] as? [String: Any])?["username"] ?? (o["user"] as? [String: Any])?["login"]) as? String
+        return ForgeComment(id: id, body: o[bodyKey] as? String ?? "", url: urlKey.flatMap { o[$0] as? String }, author: author)
     }
 }
 

@@ -61,7 +61,8 @@ public struct GitLabClient: ForgeClient {
             for (i, item) in items.enumerated() {
                 if target.isCommit {
                     // Commit comments have no id in GitLab's API; index them so callers can tell them apart.
-                    out.append(ForgeComment(id: -(out.count + i + 1), body: item["note"] as? String ?? "", url: nil))
+                    out.append(ForgeComment(id: -(out.count + i + 1), body: item["note"] as? String ?? "", url: nil,
+                                           author: (item["author"] as? [String: Any])?["username"] as? String))
                     continue
                 }
                 if item["system"] as? Bool == true { continue }  // "changed the description" etc.

@@ -38,25 +38,99 @@ public protocol ChartHost: Sendable {
     func host(_ charts: [ChartFile]) async throws -> HostedCharts
 }
 
-/// GitLab: `POST /projects/:id/uploads` per chart; the returned project-relative URL is expanded by
-/// GitLab inside the project's notes (private projects: visible to members only).
+/// GitLab: `POST /projects/:id/uploads` per chart, under a content-addressed name
+/// (`<sha256 prefix>.svg`); the returned project-relative URL is expanded by GitLab inside the
+/// project's notes (private projects: visible to members only).
+///
+/// GitLab puts every upload under a new random secret, so an upload cannot be looked up by its
+/// name. Instead a chart already linked from cmlbot's previous note for this (target, key) is
+/// linked again: a rerun with the same charts uploads nothing and leaves the note byte-identical,
+/// and a changed chart uploads only itself. Links are taken only from a marked note the token's own
+/// user wrote (anyone can type the marker), and only in the exact form an upload returns.
 public struct GitLabUploadHost: ChartHost {
     public let client: GitLabClient
+    /// The marked notes of this (target, key), oldest first, as `StickyComment.marked()` listed them.
+    public let previous: [ForgeComment]
 
-    public init(client: GitLabClient) { self.client = client }
+    public init(client: GitLabClient, previous: [ForgeComment] = []) {
+        self.client = client
+        self.previous = previous
+    }
+
+    /// The upload's file name: the content address, with the chart's extension.
+    public static func fileName(for chart: ChartFile) -> String {
+        let ext = chart.fileName.split(separator: ".").last.map { "." + $0.lowercased() } ?? ""
+        return "\(chart.sha256.prefix(GitHubBranchHost.digestPrefix))\(ext)"
+    }
 
     public func host(_ charts: [ChartFile]) async throws -> HostedCharts {
         var out = HostedCharts()
+        var known = await reusableUploads(for: Set(charts.map(Self.fileName)))
         for chart in charts {
-            let upload = try await client.uploadFile(fileName: chart.fileName, contentType: chart.contentType, data: chart.data)
+            let name = Self.fileName(for: chart)
+            if let url = known[name] {
+                out.urls[chart.fileName] = url
+                out.reused += 1
+                continue
+            }
+            let upload = try await client.uploadFile(fileName: name, contentType: chart.contentType, data: chart.data)
             // Only a project-relative path, or a URL on the forge itself, goes into the comment.
             guard (upload.url.hasPrefix("/") && !upload.url.hasPrefix("//")) || upload.url.hasPrefix(client.apiURL.serverPrefix) else {
                 throw ForgeError.badResponse(operation: "uploading \(chart.fileName)", detail: "the upload URL '\(upload.url.prefix(100))' is not on this GitLab")
             }
             out.urls[chart.fileName] = upload.url
+            // Two charts with the same bytes share one upload.
+            known[name] = upload.url
             out.written += 1
         }
         return out
+    }
+
+    /// Upload file name → URL, from the oldest marked note the token's user wrote, for the names
+    /// wanted. The user is asked (`GET /user`) only when some marked note links a wanted name, so
+    /// a first run costs no request; when it cannot be asked, nothing is reused (upload afresh).
+    func reusableUploads(for wanted: Set<String>) async -> [String: String] {
+        let server = client.apiURL.serverPrefix
+        guard previous.contains(where: { !Self.linkedUploads(in: $0.body, serverPrefix: server).keys.filter(wanted.contains).isEmpty }),
+              let me = try? await client.currentUser().username,
+              let own = previous.first(where: { $0.author == me }) else { return [:] }
+        return Self.linkedUploads(in: own.body, serverPrefix: server).filter { wanted.contains($0.key) }
+    }
+
+    /// Upload file name → URL for every Markdown link target `](URL)` in `body` that has exactly
+    /// the shape of a content-addressed upload: `/uploads/<32 hex secret>/<20 hex>.<ext>`, or the
+    /// same path under `serverPrefix` (this GitLab). Anything else (other hosts, queries, fragments,
+    /// other names) is ignored.
+    public static func linkedUploads(in body: String, serverPrefix: String) -> [String: String] {
+        var out: [String: String] = [:]
+        for piece in body.components(separatedBy: "](").dropFirst() {
+            guard let close = piece.firstIndex(of: ")") else { continue }
+            let url = String(piece[..<close])
+            let path: Substring
+            if url.hasPrefix("/uploads/") {
+                path = Substring(url)
+            } else if url.hasPrefix(serverPrefix), let range = url.range(of: "/uploads/", options: .backwards) {
+                path = url[range.lowerBound...]
+            } else {
+                continue
+            }
+            let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+            guard parts.count == 4, parts[0].isEmpty, parts[1] == "uploads",
+                  parts[2].count == 32, parts[2].allSatisfy(isLowerHex),
+                  isUploadName(parts[3]) else { continue }
+            if out[String(parts[3])] == nil { out[String(parts[3])] = url }
+        }
+        return out
+    }
+
+    static func isLowerHex(_ c: Character) -> Bool { ("0"..."9").contains(c) || ("a"..."f").contains(c) }
+
+    /// `<20 hex>.<lower-case alphanumeric ext>`, as `fileName(for:)` makes it.
+    static func isUploadName(_ name: Substring) -> Bool {
+        let pieces = name.split(separator: ".", omittingEmptySubsequences: false)
+        guard pieces.count == 2, pieces[0].count == GitHubBranchHost.digestPrefix, pieces[0].allSatisfy(isLowerHex),
+              !pieces[1].isEmpty, pieces[1].count <= 8 else { return false }
+        return pieces[1].allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) }
     }
 }
 

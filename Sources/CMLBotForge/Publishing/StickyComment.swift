@@ -23,8 +23,11 @@ public struct StickyComment: Sendable {
         self.key = key
     }
 
-    public func publish(body: String) async throws -> PublishResult {
-        let existing = try await marked()
+    /// `existing`: what `marked()` returned earlier in this run (the chart host read the previous
+    /// note from it), so the thread is not listed twice; nil lists it now.
+    public func publish(body: String, existing listed: [ForgeComment]? = nil) async throws -> PublishResult {
+        let existing: [ForgeComment]
+        if let listed { existing = listed } else { existing = try await marked() }
         if let keep = existing.first {
             // Oldest wins: its link is the one already in people's notifications.
             var removed: [Int] = []
@@ -59,7 +62,7 @@ public struct StickyComment: Sendable {
     }
 
     /// Our comments for this key, oldest first.
-    func marked() async throws -> [ForgeComment] {
+    public func marked() async throws -> [ForgeComment] {
         try await client.listComments(on: target).filter { CommentBody.isMarked($0.body, key: key) }.sorted { $0.id < $1.id }
     }
 }

@@ -74,13 +74,16 @@ struct Publisher {
 
         let target = try await resolveTarget(client)
         var markdown = markdown
-        if let hosted = await hostCharts(charts, client: client, summary: &summary) { markdown = hosted }
+        let sticky = StickyComment(client: client, target: target, key: options.key)
+        // Set when chart hosting already listed the thread: publishing reuses that listing.
+        var listed: [ForgeComment]?
+        if let hosted = await hostCharts(charts, client: client, sticky: sticky, listed: &listed, summary: &summary) { markdown = hosted }
         let note = "_Report cut to fit the comment size limit. The full report is in the job summary"
             + (context.runURL.map { " of [this run](\($0))" } ?? "") + " and in report.md._"
         let body = CommentBody.make(markdown: markdown, key: options.key, limit: client.commentBodyLimit, truncationNote: note)
         var canWrite = true
         do {
-            let result = try await StickyComment(client: client, target: target, key: options.key).publish(body: body)
+            let result = try await sticky.publish(body: body, existing: listed)
             summary.commentURL = result.comment.url
             var line = "comment \(result.action.rawValue) on \(target)"
             if let url = result.comment.url { line += ": \(url)" }
@@ -204,24 +207,29 @@ struct Publisher {
     /// Puts the chart images on the forge when asked to and returns the comment Markdown that links
     /// them; nil (inline charts) when not asked, not possible here, or when any upload fails — a
     /// failed upload is a warning, never a lost comment.
-    func hostCharts(_ charts: ChartImages?, client: any ForgeClient, summary: inout PublishSummary) async -> String? {
+    /// On GitLab the sticky note is listed first (into `listed`) so charts it already links are
+    /// linked again instead of uploaded anew.
+    func hostCharts(_ charts: ChartImages?, client: any ForgeClient, sticky: StickyComment, listed: inout [ForgeComment]?,
+                    summary: inout PublishSummary) async -> String? {
         guard options.uploadCharts || options.assetsBranch != nil else { return nil }
         func warn(_ text: String) {
             summary.warnings.append(text)
             if context.provider == .githubActions { summary.output += "::warning title=cmlbot::\(text)\n" }
         }
-        let host: any ChartHost
+        // GitLab's host is made once the charts are known to be uploaded: it needs the listing.
+        var gitlab: GitLabClient?
+        var github: GitHubBranchHost?
         switch client {
-        case let gitlab as GitLabClient:
+        case let client as GitLabClient:
             if options.assetsBranch != nil { warn("--assets-branch is for GitHub; on GitLab, --upload-charts uploads the charts to the project") }
             guard options.uploadCharts else { return nil }
-            host = GitLabUploadHost(client: gitlab)
-        case let github as GitHubClient:
+            gitlab = client
+        case let client as GitHubClient:
             guard let branch = options.assetsBranch else {
                 warn("--upload-charts needs --assets-branch NAME on GitHub, which has no API to attach images to a comment: cmlbot then commits the chart images to that branch and links them; the comment shows the inline charts")
                 return nil
             }
-            host = GitHubBranchHost(client: github, branch: branch, serverURL: context.serverURL ?? "https://github.com")
+            github = GitHubBranchHost(client: client, branch: branch, serverURL: context.serverURL ?? "https://github.com")
         default:
             return nil
         }
@@ -231,6 +239,18 @@ struct Publisher {
         }
         if options.dryRun {
             summary.log.append("--dry-run: the \(charts.files.count) chart\(charts.files.count == 1 ? "" : "s") would be uploaded; the requests below show the inline charts")
+            return nil
+        }
+        let host: any ChartHost
+        if let gitlab {
+            // A listing that fails is left to publishing, which lists again and says why; the
+            // charts are then simply uploaded.
+            let marked = try? await sticky.marked()
+            listed = marked
+            host = GitLabUploadHost(client: gitlab, previous: marked ?? [])
+        } else if let github {
+            host = github
+        } else {
             return nil
         }
         do {
