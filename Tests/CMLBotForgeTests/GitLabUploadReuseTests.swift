@@ -61,6 +61,12 @@ struct GitLabUploadReuseTests {
         #expect(again.written == 0 && again.reused == 1)
         #expect(again.urls == first.urls)
         #expect(await fake.state.assets.uploads.count == 1)
+
+        // A token that may not read its user: nothing is trusted, the chart is uploaded, the log says why.
+        await fake.state.configureAccess { $0.gitlabNoUserScope = ["t"] }
+        let unsure = try await GitLabUploadHost(client: client, previous: [own]).host([chart])
+        #expect(unsure.written == 1 && unsure.reused == 0)
+        #expect(unsure.notes.contains { $0.hasPrefix("charts not reused from the previous note: ") && $0.contains("insufficient_scope") }, "\(unsure.notes)")
         await fake.stop()
     }
 }

@@ -65,7 +65,7 @@ public struct GitLabUploadHost: ChartHost {
 
     public func host(_ charts: [ChartFile]) async throws -> HostedCharts {
         var out = HostedCharts()
-        var known = await reusableUploads(for: Set(charts.map(Self.fileName)))
+        var known = await reusableUploads(for: Set(charts.map(Self.fileName)), notes: &out.notes)
         for chart in charts {
             let name = Self.fileName(for: chart)
             if let url = known[name] {
@@ -89,11 +89,17 @@ public struct GitLabUploadHost: ChartHost {
     /// Upload file name → URL, from the oldest marked note the token's user wrote, for the names
     /// wanted. The user is asked (`GET /user`) only when some marked note links a wanted name, so
     /// a first run costs no request; when it cannot be asked, nothing is reused (upload afresh).
-    func reusableUploads(for wanted: Set<String>) async -> [String: String] {
+    func reusableUploads(for wanted: Set<String>, notes: inout [String]) async -> [String: String] {
         let server = client.apiURL.serverPrefix
-        guard previous.contains(where: { !Self.linkedUploads(in: $0.body, serverPrefix: server).keys.filter(wanted.contains).isEmpty }),
-              let me = try? await client.currentUser().username,
-              let own = previous.first(where: { $0.author == me }) else { return [:] }
+        guard previous.contains(where: { !Self.linkedUploads(in: $0.body, serverPrefix: server).keys.filter(wanted.contains).isEmpty }) else { return [:] }
+        let me: String?
+        do {
+            me = try await client.currentUser().username
+        } catch {
+            notes.append("charts not reused from the previous note: \((error as? ForgeError)?.message ?? "\(error)")")
+            return [:]
+        }
+        guard let me, let own = previous.first(where: { $0.author == me }) else { return [:] }
         return Self.linkedUploads(in: own.body, serverPrefix: server).filter { wanted.contains($0.key) }
     }
 
