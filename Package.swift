@@ -20,6 +20,9 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
+        // The commit the binary was built from, filled in by `make dist` (see build_info.c).
+        .target(name: "CBuildInfo"),
+
         // Small shared value types: Value, Diagnostic, FileTree, errors.
         .target(name: "CMLBotCore"),
         // libgit2: revisions, blobs, trees, diffs, index.
@@ -35,7 +38,7 @@ let package = Package(
         // Renderers: DVC-compatible tables and JSON, the Markdown/JSON report, findings formats.
         .target(name: "CMLBotReport", dependencies: ["CMLBotCore", "CMLBotEvidence", "CMLBotCompare", "CMLBotGates"]),
         // The pipeline: runs the stages for each command with injected adapters.
-        .target(name: "CMLBotKit", dependencies: ["CMLBotCore", "CMLBotGit", "CMLBotEvidence", "CMLBotCompare", "CMLBotGates", "CMLBotReport", "CMLBotForge"]),
+        .target(name: "CMLBotKit", dependencies: ["CBuildInfo", "CMLBotCore", "CMLBotGit", "CMLBotEvidence", "CMLBotCompare", "CMLBotGates", "CMLBotReport", "CMLBotForge"]),
         // Thin executable: flags → request, outcome → exit code.
         .executableTarget(name: "cmlbot", dependencies: ["CMLBotKit", "CMLBotGates", "CMLBotForge", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 

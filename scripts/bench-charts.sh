@@ -51,9 +51,8 @@ read -r render_s svg_bytes < <("$WORK/harness")
 
 # --- 2. end to end ------------------------------------------------------------------------------
 if [[ -z "${CMLBOT_BIN:-}" ]]; then
-    say "building the release binary"
-    (cd "$ROOT" && swift build -c release --product cmlbot --static-swift-stdlib --scratch-path .build-dist >&2)
-    CMLBOT_BIN="$ROOT/.build-dist/release/cmlbot"
+    say "building the shipping binary (scripts/dist.sh)"
+    CMLBOT_BIN="$("$ROOT/scripts/dist.sh")"
 fi
 repo="$WORK/repo"
 mkdir -p "$repo"

@@ -16,9 +16,8 @@ say() { echo "bench-check: $*" >&2; }
 
 command -v hyperfine >/dev/null || { echo "bench-check: hyperfine missing (scripts/bench.sh installs it)" >&2; exit 1; }
 if [[ -z "${CMLBOT_BIN:-}" ]]; then
-    say "building the release binary"
-    (cd "$ROOT" && swift build -c release --product cmlbot --static-swift-stdlib --scratch-path .build-dist >&2)
-    CMLBOT_BIN="$ROOT/.build-dist/release/cmlbot"
+    say "building the shipping binary (scripts/dist.sh)"
+    CMLBOT_BIN="$("$ROOT/scripts/dist.sh")"
 fi
 [[ -z "${CMLBOT_CHECK_LARGE_FILES:-}" ]] && eval "$("$ROOT/scripts/test-tools.sh" --env pre-commit-hooks)"
 HOOK="$CMLBOT_CHECK_LARGE_FILES"

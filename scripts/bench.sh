@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make bench`: cmlbot vs DVC on a realistic repository, side by side.
 #
-#   - builds the shipping binary (release, Swift runtime linked statically, .build-dist) unless
+#   - builds the shipping binary (scripts/dist.sh, as `make dist`) unless
 #     CMLBOT_BIN points at one;
 #   - gets the pinned DVC from scripts/test-tools.sh (or CMLBOT_DVC);
 #   - builds a benchmark repository with DVC itself: 3 stages, 8 params files and 14 metrics files
@@ -64,9 +64,8 @@ PY="$(dirname "$DVC")/python3"
 if [[ -n "${CMLBOT_BIN:-}" ]]; then
     CMLBOT="$CMLBOT_BIN"
 else
-    say "building the shipping binary (swift build -c release --static-swift-stdlib --scratch-path .build-dist)"
-    (cd "$ROOT" && swift build -c release --product cmlbot --static-swift-stdlib --scratch-path .build-dist >&2) || die "release build failed"
-    CMLBOT="$ROOT/.build-dist/release/cmlbot"
+    say "building the shipping binary (scripts/dist.sh)"
+    CMLBOT="$("$ROOT/scripts/dist.sh")" || die "release build failed"
 fi
 [[ -x "$CMLBOT" ]] || die "cmlbot binary not found at $CMLBOT"
 

@@ -35,7 +35,7 @@ public enum GateCommand {
         let fails = request.failOn.fails(findings)
         if let path = request.evidencePath {
             let record = EvidenceRecord(
-                toolVersion: cmlbotVersion, base: pipeline.base, head: pipeline.head,
+                toolVersion: BuildInfo.version, toolCommit: BuildInfo.commit, base: pipeline.base, head: pipeline.head,
                 config: pipeline.configDigest(), files: pipeline.evidenceDigests(),
                 evaluations: pipeline.evaluations, decision: fails ? "fail" : "pass", failOn: request.failOn.rawValue)
             let url = URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: request.workingDirectory, isDirectory: true))

@@ -6,8 +6,6 @@ import CMLBotGates
 import CMLBotReport
 import Foundation
 
-public let cmlbotVersion = "0.1.0"
-
 /// `cmlbot report`: the local preview of what would be posted on the pull request.
 public struct ReportRequest: Sendable {
     public enum Format: String, Sendable, CaseIterable { case md, json }

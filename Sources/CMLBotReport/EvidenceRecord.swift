@@ -3,7 +3,7 @@ import CMLBotGates
 
 /// `cmlbot gate --evidence FILE`: the decision and everything it rested on — revisions, digests of
 /// every evidence file read, each rule with its inputs and verdict, the config digest, the cmlbot
-/// version. What a promotion (or a later rollback investigation) needs to trust the verdict.
+/// version and the commit it was built from. What a promotion (or a later rollback investigation) needs to trust the verdict.
 /// Deterministic: no timestamps, no host names; the same inputs give the same bytes.
 public struct EvidenceRecord: Sendable {
     public static let schemaVersion = 1
@@ -20,6 +20,9 @@ public struct EvidenceRecord: Sendable {
     }
 
     public var toolVersion: String
+    /// The commit cmlbot was built from (`BuildInfo.commit`): two records made by different builds
+    /// of the same version can then be told apart.
+    public var toolCommit: String
     public var base: RevisionInfo
     public var head: RevisionInfo
     public var config: FileDigest?
@@ -28,9 +31,10 @@ public struct EvidenceRecord: Sendable {
     public var decision: String
     public var failOn: String
 
-    public init(toolVersion: String, base: RevisionInfo, head: RevisionInfo, config: FileDigest?, files: [FileDigest],
+    public init(toolVersion: String, toolCommit: String, base: RevisionInfo, head: RevisionInfo, config: FileDigest?, files: [FileDigest],
                 evaluations: [RuleEvaluation], decision: String, failOn: String) {
         self.toolVersion = toolVersion
+        self.toolCommit = toolCommit
         self.base = base
         self.head = head
         self.config = config
@@ -46,7 +50,7 @@ public struct EvidenceRecord: Sendable {
         }
         var root = OrderedObject()
         root["schema_version"] = .int(Self.schemaVersion)
-        root["tool"] = .object(OrderedObject([("name", .string("cmlbot")), ("version", .string(toolVersion))]))
+        root["tool"] = .object(OrderedObject([("name", .string("cmlbot")), ("version", .string(toolVersion)), ("commit", .string(toolCommit))]))
         root["base"] = revision(base)
         root["head"] = revision(head)
         root["config"] = config.map { .object(OrderedObject([("path", .string($0.path)), ("sha256", .string($0.sha256))])) } ?? .null

@@ -15,7 +15,7 @@ struct CMLBot: AsyncParsableCommand {
         Exit codes: 0 ok, 1 a gate failed, 2 operational error (missing repository or revision, \
         unreadable config), 64 usage error.
         """,
-        version: cmlbotVersion,
+        version: BuildInfo.versionLine,
         subcommands: [ReportCommandCLI.self, Comment.self, Status.self, Doctor.self, Check.self, Gate.self, Metrics.self, Params.self, Validation.self, DataCommandCLI.self]
     )
 }
