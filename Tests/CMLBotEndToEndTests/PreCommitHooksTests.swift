@@ -23,9 +23,19 @@ import TestSupport
         let fm = FileManager.default
         try? fm.removeItem(atPath: directory)
         try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        // What `swift build` needs (test targets must exist even when not built) and the manifest.
-        for item in ["Package.swift", ".pre-commit-hooks.yaml", "Sources", "Tests"] {
+        // What `swift build` needs, and the manifest. Test targets are not built but must exist: a
+        // stub each, so editing a test does not change the rev (and cost a rebuild of the hooks).
+        for item in ["Package.swift", ".pre-commit-hooks.yaml", "Sources"] {
             try fm.copyItem(atPath: PackageRoot.path + "/" + item, toPath: directory + "/" + item)
+        }
+        try fm.createDirectory(atPath: directory + "/Tests", withIntermediateDirectories: true)
+        for item in try fm.contentsOfDirectory(atPath: PackageRoot.path + "/Tests").sorted() {
+            if item.hasSuffix("Tests") {
+                try fm.createDirectory(atPath: directory + "/Tests/" + item, withIntermediateDirectories: true)
+                try "// not built by `swift build`\n".write(toFile: directory + "/Tests/\(item)/Stub.swift", atomically: true, encoding: .utf8)
+            } else {
+                try fm.copyItem(atPath: PackageRoot.path + "/Tests/" + item, toPath: directory + "/Tests/" + item)
+            }
         }
         func git(_ arguments: String...) throws -> String {
             let result = try Shell.run("git", arguments, in: directory, environment: GitRepoBuilder.environment)
@@ -67,7 +77,7 @@ import TestSupport
       {
        "cell_type": "code",
        "execution_count": null,
-       "id": "a1",
+       "id": "0",
        "metadata": {},
        "outputs": [],
        "source": ["print(1)"]
