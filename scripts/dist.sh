@@ -21,15 +21,7 @@ case "$scratch" in /*) ;; *) scratch="$root/$scratch" ;; esac
 log() { echo "dist: $*" >&2; }
 
 # --- 1. The commit, into a header outside the source tree (see Sources/CBuildInfo/build_info.c).
-commit=unknown
-# Only this checkout's own history counts: a source tarball unpacked inside another repository
-# must not borrow that repository's commit.
-if toplevel="$(git rev-parse --show-toplevel 2>/dev/null)" && [ "$toplevel" -ef "$root" ] &&
-   sha="$(git rev-parse --short=7 HEAD 2>/dev/null)"; then
-    commit="$sha"
-    # Untracked files count too: a new source file changes the binary as much as an edit does.
-    [ -z "$(git status --porcelain 2>/dev/null)" ] || commit="$commit+dirty"
-fi
+commit="$(scripts/build-commit.sh "$root")"
 mkdir -p "$scratch/build-info"
 header="$scratch/build-info/cmlbot_build_commit.h"
 wanted="#define CMLBOT_BUILD_COMMIT \"$commit\""
@@ -53,8 +45,8 @@ fi
 mkdir -p "$scratch/pkgconfig"
 libs="-L$libdir"
 for a in "${archives[@]}"; do libs="$libs -l:$a"; done
-# libgit2's SPNEGO support needs GSSAPI, which Debian's libgit2.pc leaves out (it only lists it for
-# the shared library's own NEEDED); libssh2 needs libcrypto.
+# libgit2's SPNEGO authentication needs GSSAPI, which Debian's libgit2.pc leaves out (the shared
+# library records it in its own NEEDED); libssh2 needs libcrypto.
 libs="$libs -l:libgssapi_krb5.so.2 -lssl -lcrypto -lz"
 cat >"$scratch/pkgconfig/libgit2.pc" <<EOF
 # Written by scripts/dist.sh: libgit2 linked statically into the release binary.
