@@ -6,7 +6,8 @@
 # libstdc++ and glibc >= 2.35. (A dynamically linked libgit2 would not do: every distribution
 # ships another SONAME.)
 #
-#   scripts/dist.sh        → dist/cmlbot-<version>-linux-<arch>, its .sha256, and dist/cmlbot
+#   scripts/dist.sh        → dist/cmlbot-<version>-linux-<arch> and dist/cmlbot-linux-<arch> (the
+#                            release asset names), each with its .sha256, and dist/cmlbot
 #                            (a symlink to it); prints the binary's path on stdout
 #
 # Environment: SWIFT (default swift), CMLBOT_DIST_SCRATCH (default .build-dist),
@@ -79,6 +80,12 @@ mkdir -p "$out"
 rm -f "$out"/cmlbot "$out"/cmlbot-*
 strip -o "$out/$name" "$built"
 (cd "$out" && sha256sum "$name" >"$name.sha256")
+# The release asset under a version-free name too: what the GitHub Action and the GitLab template
+# download from a release (`releases/download/<tag>/cmlbot-linux-<arch>`), so a moving tag like
+# v1 needs no version in the file name.
+stable="cmlbot-linux-$(uname -m)"
+cp "$out/$name" "$out/$stable"
+(cd "$out" && sha256sum "$stable" >"$stable.sha256")
 ln -s "$name" "$out/cmlbot"
 log "$out/$name ($(($(stat -c %s "$out/$name") / 1024)) KB), $("$out/$name" --version)"
 echo "$root/$out/$name"

@@ -82,6 +82,16 @@ import TestSupport
         let recorded = try String(contentsOfFile: binary + ".sha256", encoding: .utf8)
         let check = try Shell.run("sha256sum", ["-c", name + ".sha256"], in: url.deletingLastPathComponent().path)
         #expect(check.status == 0 && check.stdout == "\(name): OK\n", "\(recorded) \(check.stdout)\(check.stderr)")
+        // The version-free release asset the Action and the GitLab template download.
+        let arch = name.hasSuffix("aarch64") ? "aarch64" : "x86_64"
+        let stable = url.deletingLastPathComponent().appendingPathComponent("cmlbot-linux-\(arch)").path
+        #expect(FileManager.default.contentsEqual(atPath: stable, andPath: binary))
+        let stableCheck = try Shell.run("sha256sum", ["-c", "cmlbot-linux-\(arch).sha256"], in: url.deletingLastPathComponent().path)
+        #expect(stableCheck.status == 0 && stableCheck.stdout == "cmlbot-linux-\(arch): OK\n", "\(stableCheck.stdout)\(stableCheck.stderr)")
+        let install = try String(contentsOfFile: PackageRoot.path + "/scripts/action/install.sh", encoding: .utf8)
+        #expect(install.contains("cmlbot-linux-$arch"))
+        let gitlab = try String(contentsOfFile: PackageRoot.path + "/ci-templates/gitlab/cmlbot.gitlab-ci.yml", encoding: .utf8)
+        #expect(gitlab.contains("/cmlbot-linux-x86_64"))
     }
 
     /// Runs with nothing but /usr/bin:/bin: no LD_LIBRARY_PATH, no toolchain on PATH.

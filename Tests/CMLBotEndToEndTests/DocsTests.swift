@@ -26,6 +26,17 @@ import TestSupport
         }
     }
 
+    /// Tests/APISpecs is a copy of ../shared/api-specs for clones where that folder is absent; when
+    /// both are here they must be the same.
+    @Test func vendoredAPISpecsMatchTheSharedOnes() throws {
+        let shared = Self.root.appendingPathComponent("../shared/api-specs").standardizedFileURL.path
+        guard FileManager.default.fileExists(atPath: shared + "/github.json") else { return }
+        for name in ["github.json", "gitlab.json"] {
+            #expect(FileManager.default.contentsEqual(atPath: shared + "/" + name, andPath: Self.root.appendingPathComponent("Tests/APISpecs/" + name).path),
+                    "Tests/APISpecs/\(name) is stale: cp ../shared/api-specs/*.json Tests/APISpecs/")
+        }
+    }
+
     /// The keys the reference documents are exactly the keys the loader accepts: a documented key
     /// loads, and an undocumented one is rejected with the documented list.
     @Test func documentedKeysAreTheAcceptedKeys() throws {

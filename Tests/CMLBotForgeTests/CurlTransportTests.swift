@@ -188,7 +188,8 @@ import Testing
         await #expect(throws: TransportError.timedOut(url: server.baseURL + "/slow", milliseconds: 300)) {
             try await fast.send(ForgeRequest(method: "GET", url: server.baseURL + "/slow"))
         }
-        #expect(ContinuousClock.now - started < .seconds(3))
+        // Well before the 10 s the server takes, with room for a loaded machine.
+        #expect(ContinuousClock.now - started < .seconds(8))
     }
 
     @Test func connectionRefusedOnAClosedPort() async throws {
@@ -535,7 +536,9 @@ import Testing
         await #expect(throws: RetryError.self) {
             try await transport.send(ForgeRequest(method: "POST", url: server.baseURL + "/comments", headers: Self.auth, body: Data("{}".utf8)))
         }
-        #expect(await server.requests().count == 1)
+        // Never sent twice. (On a loaded machine the timeout can fire before the server has logged
+        // the request at all, so 0 is possible; the log line says why it was not re-sent.)
+        #expect(await server.requests().count <= 1)
         #expect(log.lines == ["POST \(server.baseURL)/comments: not re-sent automatically (timed out during a POST: it may have been applied anyway)"])
     }
 

@@ -32,10 +32,11 @@ public enum OpenAPIValidation {
     }
 
     /// The folder holding github.json and gitlab.json: `CMLBOT_API_SPECS`, else
-    /// `<package root>/../shared/api-specs`; nil when absent.
+    /// `<package root>/../shared/api-specs` (the maintained copy), else the copy in Tests/APISpecs
+    /// (so a clone anywhere validates too); nil when none is there.
     public static func specsDirectory() -> String? {
         let env = ProcessInfo.processInfo.environment
-        let candidates = [env["CMLBOT_API_SPECS"], packageRoot() + "/../shared/api-specs"].compactMap { $0 }
+        let candidates = [env["CMLBOT_API_SPECS"], packageRoot() + "/../shared/api-specs", packageRoot() + "/Tests/APISpecs"].compactMap { $0 }
         return candidates.first { FileManager.default.fileExists(atPath: $0 + "/github.json") }
             .map { URL(fileURLWithPath: $0).standardizedFileURL.path }
     }
