@@ -30,12 +30,16 @@ public struct ForgeComment: Equatable, Sendable {
     /// The author's login (GitLab `author.username`, GitHub `user.login`), when the forge says:
     /// anyone can type a marker, so what a comment links is only trusted when cmlbot's user wrote it.
     public var author: String?
+    /// GitHub's `user.type` (`User`, `Bot`, `Organization`): only GitHub itself creates `Bot`
+    /// accounts, so a human cannot pose as the Actions bot. Nil on GitLab.
+    public var authorType: String?
 
-    public init(id: Int, body: String, url: String?, author: String? = nil) {
+    public init(id: Int, body: String, url: String?, author: String? = nil, authorType: String? = nil) {
         self.id = id
         self.body = body
         self.url = url
         self.author = author
+        self.authorType = authorType
     }
 }
 

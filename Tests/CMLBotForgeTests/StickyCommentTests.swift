@@ -10,20 +10,30 @@ actor InMemoryForgeState {
     /// Fail the next create after storing it, as if the response was lost.
     var loseNextCreateResponse = false
     var failNextCreateBeforeStoring = false
+    /// What `ownIdentity()` answers; comments cmlbot creates are written by `writer`.
+    var identity: Result<ForgeIdentity, ForgeError> = .success(.user("cmlbot"))
+    var writer = "cmlbot"
 
     func record(_ call: String) { calls.append(call) }
 
-    func add(_ body: String) -> ForgeComment {
+    func add(_ body: String, author: String = "cmlbot") -> ForgeComment {
         nextID += 1
-        let c = ForgeComment(id: nextID, body: body, url: "https://forge/c/\(nextID)")
+        let c = ForgeComment(id: nextID, body: body, url: "https://forge/c/\(nextID)", author: author)
         comments.append(c)
         return c
     }
 
+    func ownIdentity() throws -> ForgeIdentity {
+        calls.append("identity")
+        return try identity.get()
+    }
+
+    func setIdentity(_ result: Result<ForgeIdentity, ForgeError>) { identity = result }
+
     func create(_ body: String) throws -> ForgeComment {
         calls.append("create")
         if failNextCreateBeforeStoring { failNextCreateBeforeStoring = false; throw ForgeError.server(operation: "create", status: 502, detail: "bad gateway") }
-        let c = add(body)
+        let c = add(body, author: writer)
         if loseNextCreateResponse { loseNextCreateResponse = false; throw ForgeError.transport(operation: "create", detail: "timeout") }
         return c
     }
@@ -31,6 +41,8 @@ actor InMemoryForgeState {
     func update(_ id: Int, _ body: String) throws -> ForgeComment {
         calls.append("update \(id)")
         guard let i = comments.firstIndex(where: { $0.id == id }) else { throw ForgeError.notFound(operation: "update", detail: "\(id)") }
+        // As on the forges: nobody edits another person's comment.
+        guard comments[i].author == writer else { throw ForgeError.notPermitted(operation: "update", status: 403, detail: "not the author", hint: "") }
         comments[i].body = body
         return comments[i]
     }
@@ -51,6 +63,7 @@ struct InMemoryForge: ForgeClient {
     func deleteComment(on target: CommentTarget, id: Int) async throws { await state.delete(id) }
     func setStatus(_ status: CommitStatusRequest) async throws {}
     func pullRequests(forCommit sha: String) async throws -> [Int] { [] }
+    func ownIdentity() async throws -> ForgeIdentity { try await state.ownIdentity() }
 }
 
 @Suite struct StickyCommentTests {
@@ -79,7 +92,8 @@ struct InMemoryForge: ForgeClient {
         let result = try await StickyComment(client: forge, target: .pullRequest(1), key: "report").publish(body: body("x"))
         #expect(result.action == .created)
         #expect(await forge.state.comments.count == 1)
-        #expect(await forge.state.calls == ["list", "create", "list"])
+        // The comment found after the lost answer is checked to be cmlbot's own.
+        #expect(await forge.state.calls == ["list", "create", "list", "identity"])
     }
 
     @Test func failedCreateIsRetriedAfterLooking() async throws {

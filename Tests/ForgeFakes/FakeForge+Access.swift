@@ -8,6 +8,9 @@ public struct FakeAccessConfig: Sendable {
     /// GitHub: `X-OAuth-Scopes` per token, sent only for tokens listed (classic PATs); tokens not
     /// listed that are not app tokens behave as fine-grained tokens (no scopes header).
     public var githubScopes: [String: String] = [:]
+    /// GitHub: the login `GET /user` answers per personal token (unlisted: `ml-reporter`); app
+    /// tokens get 403 there, as on GitHub.
+    public var githubUsers: [String: String] = [:]
     /// GitLab: `permissions.project_access.access_level` per token; unlisted write tokens are
     /// Developers (30), unlisted read-only tokens Guests (10).
     public var gitlabAccessLevels: [String: Int] = [:]
@@ -29,6 +32,8 @@ extension FakeForgeState {
         switch kind {
         case .github where parts.count == 3 && parts[0] == "repos":
             return githubRepository(owner: parts[1], name: parts[2], headers: headers)
+        case .github where parts == ["user"]:
+            return githubAuthenticatedUser(headers: headers)
         case .gitlab where parts.count == 4 && parts[0] == "api" && parts[1] == "v4" && parts[2] == "projects":
             return gitlabProject(id: parts[3], headers: headers)
         case .gitlab where parts.count == 3 && parts[0] == "api" && parts[1] == "v4" && parts[2] == "user":
@@ -83,14 +88,38 @@ extension FakeForgeState {
         return Reply(status: 200, headers: replyHeaders, json: repo)
     }
 
-    static func githubUser(_ login: String) -> [String: Any] {
+    /// `GET /user`: a `private-user` for a personal token; installation tokens (the Actions
+    /// GITHUB_TOKEN, GitHub Apps) are refused with GitHub's own 403.
+    func githubAuthenticatedUser(headers: [String: String]) -> Reply {
+        guard let agent = headers["user-agent"], !agent.isEmpty else { return Self.error(403, "Request forbidden by administrative rules") }
+        guard let auth = headers["authorization"], auth.hasPrefix("Bearer ") || auth.hasPrefix("token ") else {
+            return Self.error(401, "Requires authentication")
+        }
+        let token = String(auth.split(separator: " ", maxSplits: 1).last ?? "")
+        guard writeTokens.contains(token) || readOnlyTokens.contains(token) else { return Self.error(401, "Bad credentials") }
+        if appTokens.contains(token) {
+            return Reply(status: 403, json: ["message": "Resource not accessible by integration",
+                                             "documentation_url": "https://docs.github.com/rest/users/users#get-the-authenticated-user", "status": "403"])
+        }
+        var user = Self.githubUser(githubLogin(token: token), type: "User")
+        let extra: [String: Any] = [
+            "name": NSNull(), "company": NSNull(), "blog": "", "location": NSNull(), "email": NSNull(), "hireable": NSNull(),
+            "bio": NSNull(), "twitter_username": NSNull(), "public_repos": 1, "public_gists": 0, "followers": 0, "following": 0,
+            "created_at": Self.timestamp, "updated_at": Self.timestamp, "private_gists": 0, "total_private_repos": 1,
+            "owned_private_repos": 1, "disk_usage": 1, "collaborators": 0, "two_factor_authentication": true,
+        ]
+        user.merge(extra) { $1 }
+        return Reply(status: 200, json: user)
+    }
+
+    static func githubUser(_ login: String, type: String = "Organization") -> [String: Any] {
         let url = "https://api.github.example/users/\(login)"
         return [
             "login": login, "id": 1, "node_id": "MDQ6VXNlcjE=", "avatar_url": "https://github.example/images/error/octocat_happy.gif",
             "gravatar_id": "", "url": url, "html_url": "https://github.example/\(login)", "followers_url": "\(url)/followers",
             "following_url": "\(url)/following{/other_user}", "gists_url": "\(url)/gists{/gist_id}", "starred_url": "\(url)/starred{/owner}{/repo}",
             "subscriptions_url": "\(url)/subscriptions", "organizations_url": "\(url)/orgs", "repos_url": "\(url)/repos",
-            "events_url": "\(url)/events{/privacy}", "received_events_url": "\(url)/received_events", "type": "Organization", "site_admin": false,
+            "events_url": "\(url)/events{/privacy}", "received_events_url": "\(url)/received_events", "type": type, "site_admin": false,
         ]
     }
 

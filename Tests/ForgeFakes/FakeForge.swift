@@ -84,7 +84,8 @@ public struct FakeComment: Sendable, Equatable {
     public var id: Int
     public var body: String
     public var system: Bool
-    /// GitLab: the note's `author.username`; the token's own user unless seeded otherwise.
+    /// GitLab `author.username` / GitHub `user.login`: whoever wrote it (for comments cmlbot
+    /// posts, the token's own identity). A login ending in `[bot]` is a GitHub `Bot` account.
     public var author = FakeForgeState.gitlabTokenUser
 }
 
@@ -127,8 +128,10 @@ public actor FakeForgeState {
     public func setPullRequests(_ numbers: [Int], forCommit sha: String) { pullRequestsForCommit[sha] = numbers }
 
     /// Seeds comments on a thread key such as `pr/7` (GitHub issue/PR 7) or `mr/7` (GitLab MR 7).
-    /// `author`: GitLab notes written by someone other than the token's user.
-    public func seed(thread: String, bodies: [String], system: Bool = false, author: String = FakeForgeState.gitlabTokenUser) {
+    /// `author`: who wrote them; by default the default token's identity (GitLab
+    /// `project_55_bot`, GitHub `github-actions[bot]`, as `test-token` is an app token).
+    public func seed(thread: String, bodies: [String], system: Bool = false, author: String? = nil) {
+        let author = author ?? (kind == .gitlab ? Self.gitlabTokenUser : Self.githubActionsBot)
         for body in bodies {
             nextID += 1
             comments[thread, default: []].append(FakeComment(id: nextID, body: body, system: system, author: author))
@@ -245,7 +248,7 @@ public actor FakeForgeState {
                 return Reply(status: 422, json: ["message": "Validation Failed", "errors": [["resource": "IssueComment", "code": "custom", "field": "body", "message": "body is too long (maximum is 65536 characters)"]]])
             }
             nextID += 1
-            let c = FakeComment(id: nextID, body: text, system: false)
+            let c = FakeComment(id: nextID, body: text, system: false, author: githubLogin(token: token))
             comments["pr/\(rest[1])", default: []].append(c)
             return Reply(status: 201, json: githubComment(c, thread: "pr/\(rest[1])"))
         case ("PATCH", 3) where rest[0] == "issues" && rest[1] == "comments", ("DELETE", 3) where rest[0] == "issues" && rest[1] == "comments":
@@ -254,6 +257,8 @@ public actor FakeForgeState {
                 comments[thread]?.remove(at: i)
                 return Reply(status: 204)
             }
+            // Only a comment's author may edit it (what the brief of this fake assumes of GitHub).
+            if comments[thread]?[i].author != githubLogin(token: token) { return Self.error(403, "Resource not accessible by integration") }
             guard let text = json?["body"] as? String else { return Self.error(422, "Validation Failed") }
             if text.count > 65_536 { return Self.error(422, "body is too long (maximum is 65536 characters)") }
             comments[thread]?[i].body = text
@@ -321,6 +326,8 @@ public actor FakeForgeState {
             let thread = "mr/\(rest[1])"
             guard let id = Int(rest[3]), let i = comments[thread]?.firstIndex(where: { $0.id == id }) else { return Self.error(404, "404 Not found") }
             if method == "DELETE" { comments[thread]?.remove(at: i); return Reply(status: 204) }
+            // GitLab lets only a note's author edit it.
+            if comments[thread]?[i].author != Self.gitlabTokenUser { return Self.error(403, "403 Forbidden") }
             guard let text = json?["body"] as? String else { return Self.error(400, "400 Bad request") }
             comments[thread]?[i].body = text
             return Reply(status: 200, json: gitlabNote(comments[thread]?[i] ?? FakeComment(id: id, body: text, system: false)))

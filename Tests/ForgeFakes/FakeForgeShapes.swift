@@ -13,7 +13,8 @@ extension FakeForgeState {
             "id": c.id, "node_id": "IC_\(c.id)", "body": c.body,
             "html_url": "https://github.example/\(thread)#issuecomment-\(c.id)",
             "url": "\(api)/issues/comments/\(c.id)", "issue_url": "\(api)/issues/\(number)",
-            "author_association": "NONE", "user": Self.githubUser("cmlbot"),
+            "author_association": c.author.hasSuffix("[bot]") ? "NONE" : "MEMBER",
+            "user": Self.githubUser(c.author, type: c.author.hasSuffix("[bot]") ? "Bot" : "User"),
             "created_at": Self.timestamp, "updated_at": Self.timestamp,
         ]
     }
@@ -46,6 +47,15 @@ extension FakeForgeState {
 
     /// The user `GET /user` answers for a GitLab token (FakeForge+Access.swift).
     public static let gitlabTokenUser = "project_55_bot"
+    /// Who writes comments with a GitHub app token (the Actions `GITHUB_TOKEN`).
+    public static let githubActionsBot = "github-actions[bot]"
+    /// The user `GET /user` answers for a GitHub personal token not listed in `access.githubUsers`.
+    public static let githubTokenUser = "ml-reporter"
+
+    /// The login a GitHub token writes as: app tokens as the Actions bot, others as their user.
+    func githubLogin(token: String) -> String {
+        appTokens.contains(token) ? Self.githubActionsBot : access.githubUsers[token] ?? Self.githubTokenUser
+    }
 
     /// A GitLab `Note` with its `author` (`UserBasic`).
     func gitlabNote(_ c: FakeComment) -> [String: Any] {

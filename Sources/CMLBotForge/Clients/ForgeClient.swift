@@ -16,6 +16,9 @@ public protocol ForgeClient: Sendable {
     func setStatus(_ status: CommitStatusRequest) async throws
     /// Open PRs/MRs whose head is `sha` (for push/branch pipelines).
     func pullRequests(forCommit sha: String) async throws -> [Int]
+    /// Who the token writes comments as (one request at most; `OwnIdentity` caches it per run).
+    /// Throws when the forge cannot say.
+    func ownIdentity() async throws -> ForgeIdentity
 }
 
 public struct CommitStatusRequest: Equatable, Sendable {
@@ -157,8 +160,10 @@ struct ForgeHTTP: Sendable {
         guard let o = object as? [String: Any], let id = (o["id"] as? NSNumber)?.intValue else {
             throw ForgeError.badResponse(operation: operation, detail: "no comment id")
         }
-        let author = ((o["author"] as? [String: Any])?["username"] ?? (o["user"] as? [String: Any])?["login"]) as? String
-        return ForgeComment(id: id, body: o[bodyKey] as? String ?? "", url: urlKey.flatMap { o[$0] as? String }, author: author)
+        let user = o["user"] as? [String: Any]
+        let author = ((o["author"] as? [String: Any])?["username"] ?? user?["login"]) as? String
+        return ForgeComment(id: id, body: o[bodyKey] as? String ?? "", url: urlKey.flatMap { o[$0] as? String }, author: author,
+                            authorType: user?["type"] as? String)
     }
 }
 

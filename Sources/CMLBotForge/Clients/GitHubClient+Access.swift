@@ -48,4 +48,23 @@ extension GitHubClient {
         let response = try await http.send("GET", repoURL, operation: "reading repository \(owner)/\(repo)")
         return try GitHubRepositoryAccess(response: response)
     }
+
+    /// `GET /user` for a personal access token (classic or fine-grained): its user writes the
+    /// comments. Installation tokens — the Actions `GITHUB_TOKEN`, other GitHub Apps — are refused
+    /// there (403 "Resource not accessible by integration"); their comments come from the app's bot,
+    /// `github-actions[bot]` for the Actions token. Asking first, rather than trusting the variable
+    /// name alone, keeps a personal token exported as `GITHUB_TOKEN` working.
+    public func ownIdentity() async throws -> ForgeIdentity {
+        let operation = "reading the token's user"
+        do {
+            let response = try await http.send("GET", "\(apiURL)/user", operation: operation)
+            guard let object = try ForgeHTTP.decode(response, operation: operation) as? [String: Any],
+                  let login = object["login"] as? String, !login.isEmpty else {
+                throw ForgeError.badResponse(operation: operation, detail: "no login in the answer")
+            }
+            return .user(login)
+        } catch ForgeError.notPermitted(_, 403, _, _) {
+            return .bot(login: actionsToken ? ForgeIdentity.actionsBot : nil)
+        }
+    }
 }

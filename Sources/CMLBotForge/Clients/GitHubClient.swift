@@ -10,6 +10,7 @@ import Foundation
 /// - `POST /repos/{o}/{r}/check-runs` (Actions token only: PATs cannot create check runs)
 /// - `GET /repos/{o}/{r}/commits/{sha}/pulls`
 /// - `GET /repos/{o}/{r}` (`doctor`: the token's permissions; GitHubClient+Access.swift)
+/// - `GET /user` (who writes the comments, to tell cmlbot's sticky comment from a forged marker)
 /// - `GET /repos/{o}/{r}`, `GET /repos/{o}/{r}/git/ref/heads/{branch}`, `POST /repos/{o}/{r}/git/refs`,
 ///   `GET`/`PUT /repos/{o}/{r}/contents/{path}` (chart images for `--assets-branch`, in GitHubClient+Contents.swift)
 public struct GitHubClient: ForgeClient {
@@ -22,9 +23,12 @@ public struct GitHubClient: ForgeClient {
     let owner: String
     let repo: String
     let http: ForgeHTTP
+    /// Whether the token is the Actions `GITHUB_TOKEN` (whose comments `github-actions[bot]` writes).
+    let actionsToken: Bool
 
-    /// `repository` is `owner/name`.
-    public init(apiURL: String, repository: String, token: String, transport: any HTTPTransport, userAgent: String) throws {
+    /// `repository` is `owner/name`. `actionsToken`: the token is the workflow's `GITHUB_TOKEN`.
+    public init(apiURL: String, repository: String, token: String, transport: any HTTPTransport, userAgent: String,
+                actionsToken: Bool = false) throws {
         let parts = repository.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
             throw ForgeError.badResponse(operation: "reading the repository name", detail: "'\(repository)' is not OWNER/NAME")
@@ -32,6 +36,7 @@ public struct GitHubClient: ForgeClient {
         self.apiURL = apiURL.hasSuffix("/") ? String(apiURL.dropLast()) : apiURL
         owner = String(parts[0])
         repo = String(parts[1])
+        self.actionsToken = actionsToken
         http = ForgeHTTP(transport: transport, baseHeaders: [
             ("Accept", "application/vnd.github+json"),
             ("Authorization", "Bearer \(token)"),

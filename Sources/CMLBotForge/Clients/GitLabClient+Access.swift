@@ -56,4 +56,12 @@ extension GitLabClient {
         let object = try ForgeHTTP.decode(response, operation: "reading the token's user") as? [String: Any]
         return GitLabUser(username: object?["username"] as? String)
     }
+
+    /// The token's user, who writes the notes (project and group access tokens have one too).
+    public func ownIdentity() async throws -> ForgeIdentity {
+        guard let name = try await currentUser().username, !name.isEmpty else {
+            throw ForgeError.badResponse(operation: "reading the token's user", detail: "no username in the answer")
+        }
+        return .user(name)
+    }
 }

@@ -8,7 +8,7 @@ import Foundation
 /// - `GET/POST /projects/:id/repository/commits/:sha/comments` (GitLab cannot edit commit comments)
 /// - `POST /projects/:id/statuses/:sha`
 /// - `GET /projects/:id/repository/commits/:sha/merge_requests`
-/// - `GET /projects/:id`, `GET /user` (`doctor`: the token's access level; GitLabClient+Access.swift)
+/// - `GET /projects/:id`, `GET /user` (`doctor`: the token's access level; the sticky note's author; GitLabClient+Access.swift)
 /// - `POST /projects/:id/uploads` (multipart; chart images for `--upload-charts`, in GitLabClient+Uploads.swift)
 public struct GitLabClient: ForgeClient {
     public let kind = ForgeKind.gitlab

@@ -51,10 +51,13 @@ public struct GitLabUploadHost: ChartHost {
     public let client: GitLabClient
     /// The marked notes of this (target, key), oldest first, as `StickyComment.marked()` listed them.
     public let previous: [ForgeComment]
+    /// The token's user, shared with the sticky note so it is asked once per run.
+    public let identity: OwnIdentity
 
-    public init(client: GitLabClient, previous: [ForgeComment] = []) {
+    public init(client: GitLabClient, previous: [ForgeComment] = [], identity: OwnIdentity? = nil) {
         self.client = client
         self.previous = previous
+        self.identity = identity ?? OwnIdentity(client: client)
     }
 
     /// The upload's file name: the content address, with the chart's extension.
@@ -92,14 +95,14 @@ public struct GitLabUploadHost: ChartHost {
     func reusableUploads(for wanted: Set<String>, notes: inout [String]) async -> [String: String] {
         let server = client.apiURL.serverPrefix
         guard previous.contains(where: { !Self.linkedUploads(in: $0.body, serverPrefix: server).keys.filter(wanted.contains).isEmpty }) else { return [:] }
-        let me: String?
-        do {
-            me = try await client.currentUser().username
-        } catch {
-            notes.append("charts not reused from the previous note: \((error as? ForgeError)?.message ?? "\(error)")")
+        let me: ForgeIdentity
+        switch await identity.resolve() {
+        case .success(let identity): me = identity
+        case .failure(let error):
+            notes.append("charts not reused from the previous note: \(error.message)")
             return [:]
         }
-        guard let me, let own = previous.first(where: { $0.author == me }) else { return [:] }
+        guard let own = previous.first(where: me.wrote) else { return [:] }
         return Self.linkedUploads(in: own.body, serverPrefix: server).filter { wanted.contains($0.key) }
     }
 

@@ -198,7 +198,7 @@ public enum DoctorCommand {
         } else {
             characters = .failure(DoctorRules.PlanError("the repository or its config could not be read"))
         }
-        let checkRun = forge == .github && context.provider == .githubActions && token?.variable == "GITHUB_TOKEN"
+        let checkRun = forge == .github && token.map { Publisher.isActionsToken($0, context: context) } == true
         return DoctorRules.PublishPlan(forge: forge, target: target, key: options.key, statusContext: options.statusContext,
                                        headSHA: context.headSHA, checkRun: checkRun, summaryPath: context.stepSummaryPath,
                                        reportCharacters: characters, limit: limit)

@@ -88,6 +88,7 @@ struct Publisher {
             var line = "comment \(result.action.rawValue) on \(target)"
             if let url = result.comment.url { line += ": \(url)" }
             if !result.removedDuplicates.isEmpty { line += " (removed \(result.removedDuplicates.count) duplicate\(result.removedDuplicates.count == 1 ? "" : "s"))" }
+            summary.log += result.notes.map { masker.mask($0) }
             summary.log.append(line)
         } catch let error as ForgeError where error.isPermissionProblem {
             if options.requireComment { throw PublishError.commentRequired(masker.mask(error.message)) }
@@ -107,7 +108,7 @@ struct Publisher {
                 summary.log.append("could not set the commit status: \(masker.mask(error.message))")
             }
             // A check run carries the whole report on the Checks tab; only Actions/App tokens may create one.
-            if let github = client as? GitHubClient, context.provider == .githubActions, token.variable == "GITHUB_TOKEN" {
+            if let github = client as? GitHubClient, Self.isActionsToken(token, context: context) {
                 do {
                     let conclusion = status.state == .success ? "success" : status.state == .pending ? "neutral" : "failure"
                     let url = try await github.createCheckRun(name: options.statusContext, headSHA: sha, conclusion: conclusion,
@@ -247,7 +248,7 @@ struct Publisher {
             // charts are then simply uploaded.
             let marked = try? await sticky.marked()
             listed = marked
-            host = GitLabUploadHost(client: gitlab, previous: marked ?? [])
+            host = GitLabUploadHost(client: gitlab, previous: marked ?? [], identity: sticky.identity)
         } else if let github {
             host = github
         } else {
@@ -274,13 +275,20 @@ struct Publisher {
         try Self.makeClient(forge: forge, context: context, token: token, transport: transport)
     }
 
+    /// The workflow's own `GITHUB_TOKEN` in GitHub Actions: an installation token, which may create
+    /// check runs and whose comments `github-actions[bot]` writes.
+    static func isActionsToken(_ token: ResolvedToken, context: CIContext) -> Bool {
+        context.provider == .githubActions && token.variable == "GITHUB_TOKEN"
+    }
+
     /// The forge's client for `context` (also what `doctor` probes with).
     static func makeClient(forge: ForgeKind, context: CIContext, token: ResolvedToken, transport: any HTTPTransport) throws -> any ForgeClient {
         let agent = "cmlbot/\(cmlbotVersion)"
         switch forge {
         case .github:
             guard let api = context.apiURL, let repo = context.repository else { throw PublishError.noTarget("GitHub repository unknown: pass --repo OWNER/NAME") }
-            return try GitHubClient(apiURL: api, repository: repo, token: token.value, transport: transport, userAgent: agent)
+            return try GitHubClient(apiURL: api, repository: repo, token: token.value, transport: transport, userAgent: agent,
+                                    actionsToken: isActionsToken(token, context: context))
         case .gitlab:
             guard let api = context.apiURL, let project = context.projectID ?? context.repository else { throw PublishError.noTarget("GitLab project unknown: pass --repo GROUP/PROJECT") }
             return GitLabClient(apiURL: api, projectID: project, token: token.value, transport: transport, userAgent: agent)
