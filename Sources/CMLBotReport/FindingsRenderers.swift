@@ -112,25 +112,8 @@ public enum JUnitFindings: FindingsFormat {
         """
     }
 
-    /// XML 1.0 text: escapes markup, and drops characters XML cannot carry at all.
-    static func xml(_ s: String) -> String {
-        var out = ""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            case "\n": out += "&#10;"
-            case "\t": out += "&#9;"
-            default:
-                let v = scalar.value
-                if v < 0x20 || v == 0xFFFE || v == 0xFFFF { out += "\u{FFFD}" } else { out.unicodeScalars.append(scalar) }
-            }
-        }
-        return out
-    }
+    /// XML 1.0 text with line breaks kept: messages and hints are multi-line.
+    static func xml(_ s: String) -> String { XMLText.escapeKeepingLineBreaks(s) }
 }
 
 /// GitLab Code Quality (CodeClimate issue subset): shown in the merge request widget and diff.

@@ -62,40 +62,6 @@ public enum ChartNumber {
     }
 }
 
-/// XML text and attribute escaping for SVG and HTML: markup characters become entities and
-/// characters XML 1.0 forbids are replaced, so hostile names can neither inject markup nor make
-/// the document unparsable.
-public enum XMLText {
-    public static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            case "\t", "\n", "\r": out += " "
-            default:
-                let v = scalar.value
-                if v < 0x20 || v == 0x7F || v == 0xFFFE || v == 0xFFFF || (0x202A...0x202E).contains(v) || (0x2066...0x2069).contains(v) {
-                    out += "\u{FFFD}"
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out
-    }
-
-    /// Escaped and shortened to `limit` characters (with an ellipsis) so one long name cannot
-    /// push a chart's layout apart.
-    public static func label(_ text: String, limit: Int) -> String {
-        escape(text.count > limit ? String(text.prefix(max(1, limit - 1))) + "…" : text)
-    }
-}
-
 /// Okabe–Ito: eight colours that stay distinguishable under the common colour-vision deficiencies.
 public enum ChartPalette {
     public static let okabeIto = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
