@@ -18,12 +18,13 @@ public struct CheckInput {
     public var files: [CandidateFile]
     /// The state under check (index, head commit, or revision), for reading contents.
     public var tree: FileTree
-    /// Every path in that state (for "does a lockfile exist", "does the repo use DVC").
-    public var allPaths: Set<String>
+    /// Every path in that state (for "does a lockfile exist", "does the repo use DVC"): a sorted
+    /// byte table rather than a `Set<String>`, which cost more than the gates on a 50k-file index.
+    public var allPaths: PathSet
     /// Paths DVC tracks (outputs of `.dvc` files and `dvc.lock`), directories ending in `/`.
     public var dvcTrackedPaths: Set<String>
 
-    public init(scope: Scope, files: [CandidateFile], tree: FileTree, allPaths: Set<String>, dvcTrackedPaths: Set<String> = []) {
+    public init(scope: Scope, files: [CandidateFile], tree: FileTree, allPaths: PathSet, dvcTrackedPaths: Set<String> = []) {
         self.scope = scope
         self.files = files
         self.tree = tree
@@ -31,8 +32,13 @@ public struct CheckInput {
         self.dvcTrackedPaths = dvcTrackedPaths
     }
 
+    public init(scope: Scope, files: [CandidateFile], tree: FileTree, allPaths: Set<String>, dvcTrackedPaths: Set<String> = []) {
+        self.init(scope: scope, files: files, tree: tree, allPaths: PathSet(allPaths), dvcTrackedPaths: dvcTrackedPaths)
+    }
+
     public var usesDVC: Bool {
-        allPaths.contains(".dvc/config") || allPaths.contains("dvc.yaml") || allPaths.contains { $0.hasSuffix(".dvc") || $0.hasSuffix("/dvc.yaml") }
+        allPaths.contains(".dvc/config") || allPaths.contains("dvc.yaml")
+            || allPaths.contains { SortedPaths.hasSuffix($0, ".dvc") || SortedPaths.hasSuffix($0, "/dvc.yaml") }
     }
 
     /// Whether DVC tracks `path` (itself or a directory containing it).
@@ -55,13 +61,42 @@ public struct CheckInput {
 
 public struct CandidateFile: Equatable, Sendable {
     public enum Change: String, Sendable { case added, modified, renamed, unchanged }
-    public var path: String
+    /// The path as a `String`, or as an entry of a shared listing: `check --all` on 50,000 files
+    /// then makes a `String` only for the files a gate looks at by name (the large-file gate looks
+    /// at sizes first), not for every file.
+    private enum Name: Sendable {
+        case string(String)
+        case listed(SharedPaths, Int)
+    }
+    private var name: Name
     public var size: Int64
     public var change: Change
+
+    public var path: String {
+        get {
+            switch name {
+            case .string(let path): return path
+            case .listed(let listing, let i): return listing.paths[i]
+            }
+        }
+        set { name = .string(newValue) }
+    }
+
     public init(path: String, size: Int64, change: Change) {
-        self.path = path
+        name = .string(path)
         self.size = size
         self.change = change
+    }
+
+    /// The file at `index` of `listing`.
+    public init(listedIn listing: SharedPaths, at index: Int, size: Int64, change: Change) {
+        name = .listed(listing, index)
+        self.size = size
+        self.change = change
+    }
+
+    public static func == (a: CandidateFile, b: CandidateFile) -> Bool {
+        a.size == b.size && a.change == b.change && a.path == b.path
     }
 }
 

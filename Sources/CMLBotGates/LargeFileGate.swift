@@ -35,9 +35,9 @@ public struct LargeFileGate: HygieneGate {
             case .all: inScope = true
             default: inScope = enforceAll || file.change == .added  // as `git diff --staged --diff-filter=A`: a rename is not an addition
             }
-            guard inScope, !PathGlob.matchesAny(exclude, file.path) else { continue }
+            // Size first: on `--all` most files are small, and their paths are then never made.
             let kb = (file.size + 1023) / 1024
-            guard kb > maxKB else { continue }
+            guard inScope, kb > maxKB, !PathGlob.matchesAny(exclude, file.path) else { continue }
             if input.isTrackedByDVC(file.path) { continue }
             if file.size <= LFSPointer.maximumSize, let data = input.contents(of: file, limit: LFSPointer.maximumSize), LFSPointer.isPointer(data) { continue }
             let hint = input.usesDVC

@@ -113,7 +113,7 @@ public struct LockfileDriftGate: HygieneGate {
     }
 
     /// Manifests in the same directory that a lockfile at `path` belongs to.
-    static func manifests(forLockfile path: String, allPaths: Set<String>) -> [String] {
+    static func manifests(forLockfile path: String, allPaths: PathSet) -> [String] {
         let dir = RepoPath.parent(path), name = RepoPath.fileName(path)
         var out: [String] = []
         for (manifest, ecosystem) in [("package.json", Ecosystem.npm), ("pyproject.toml", .python), ("Pipfile", .pipenv),
@@ -361,7 +361,7 @@ public struct LockfileDriftGate: HygieneGate {
 /// report as findings.
 struct FileReader {
     let input: CheckInput
-    var allPaths: Set<String> { input.allPaths }
+    var allPaths: PathSet { input.allPaths }
     /// Parsed files, or why they do not parse.
     private var cache: [String: Result<Value, ParseFailure>] = [:]
     private var reported: [(path: String, message: String)] = []

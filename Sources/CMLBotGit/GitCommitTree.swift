@@ -77,13 +77,22 @@ public final class GitCommitTree: FileTree {
     /// All files below `directory` (symlinks and submodules included, with their kinds), sorted by
     /// the bytes of their paths. `sizes: false` skips the object-header reads.
     public func walk(under directory: String, sizes: Bool) throws -> [FileTreeEntry] {
-        guard let directory = CheckoutPath.normalize(directory) else { return [] }
-        // Trees on the walk's path from the start, each with the index of its next entry. The start
-        // tree may be self.tree (not ours to free); every other one is freed when left.
-        var stack: [(tree: OpaquePointer, owned: Bool, prefix: String, next: Int)] = []
+        let listing = try list(under: directory, sizes: sizes)
+        return (0..<listing.paths.count).map { FileTreeEntry(path: listing.paths[$0], kind: listing.kinds[$0], size: listing.sizes[$0]) }
+    }
+
+    /// The files of the walk as one sorted byte table plus kinds and sizes: on a 50,000-file tree
+    /// this makes no `String` per file, which cost as much as libgit2's reading of the trees.
+    public func list(under directory: String, sizes: Bool) throws -> TreeListing {
+        guard let directory = CheckoutPath.normalize(directory) else { return TreeListing() }
+        // Trees on the walk's path from the start, each with the index of its next entry and the
+        // length of the path prefix it adds. The start tree may be self.tree (not ours to free);
+        // every other one is freed when left.
+        var stack: [(tree: OpaquePointer, owned: Bool, prefixLength: Int, next: Int)] = []
         defer { for frame in stack where frame.owned { git_tree_free(frame.tree) } }
+        var prefix: [UInt8] = []
         if directory.isEmpty {
-            stack.append((tree, false, "", 0))
+            stack.append((tree, false, 0, 0))
         } else {
             let subtree: OpaquePointer? = try withEntry(directory) { entry in
                 guard let entry, git_tree_entry_type(entry) == GIT_OBJECT_TREE, let id = git_tree_entry_id(entry) else { return nil }
@@ -93,48 +102,58 @@ public final class GitCommitTree: FileTree {
                 }
                 return sub
             }
-            guard let subtree else { return [] }
-            stack.append((subtree, true, directory + "/", 0))
+            guard let subtree else { return TreeListing() }
+            prefix = Array(directory.utf8) + [UInt8(ascii: "/")]
+            stack.append((subtree, true, prefix.count, 0))
         }
 
-        var out: [FileTreeEntry] = []
+        var out = TreeListing()
+        var lossy = false
         try repository.withODB { odb in
             while let top = stack.last {
                 let index = top.next
                 guard index < git_tree_entrycount(top.tree) else {
                     stack.removeLast()
                     if top.owned { git_tree_free(top.tree) }
+                    prefix.removeLast(top.prefixLength)
                     continue
                 }
                 stack[stack.count - 1].next = index + 1
                 // Borrowed from the tree: not freed here.
                 guard let entry = git_tree_entry_byindex(top.tree, index), let cName = git_tree_entry_name(entry),
                       let id = git_tree_entry_id(entry) else { continue }
-                let nameBytes = UnsafeRawBufferPointer(start: cName, count: strlen(cName))
+                let nameBytes = UnsafeBufferPointer(start: UnsafeRawPointer(cName).assumingMemoryBound(to: UInt8.self), count: strlen(cName))
                 // A crafted tree can hold names no checkout could (git fsck and checkout refuse them).
                 guard CheckoutPath.isValidName(nameBytes) else { continue }
-                // Names are bytes; ones that are not UTF-8 are listed lossily rather than dropped.
-                let name = String(decoding: nameBytes, as: UTF8.self)
-                let path = top.prefix + name
+                if !lossy, nameBytes.contains(where: { $0 >= 0x80 }), String(validating: nameBytes, as: UTF8.self) == nil { lossy = true }
                 switch Self.kind(of: entry) {
                 case .directory:
                     var sub: OpaquePointer?
                     guard git_tree_lookup(&sub, repository.pointer, id) == 0, let sub else {
-                        throw GitError.missingObject(what: "tree \(path)", revision: label, shallow: repository.isShallow)
+                        throw GitError.missingObject(what: "tree \(String(decoding: prefix + nameBytes, as: UTF8.self))", revision: label, shallow: repository.isShallow)
                     }
-                    stack.append((sub, true, path + "/", 0))
-                case .submodule:
-                    // A submodule entry is a commit of another repository, not in this object database.
-                    out.append(FileTreeEntry(path: path, kind: .submodule))
+                    prefix.append(contentsOf: nameBytes)
+                    prefix.append(UInt8(ascii: "/"))
+                    stack.append((sub, true, nameBytes.count + 1, 0))
                 case let kind:
-                    out.append(FileTreeEntry(path: path, kind: kind, size: sizes ? repository.blobSize(id, odb: odb) : 0))
+                    out.paths.append(prefix, nameBytes)
+                    out.kinds.append(kind)
+                    // A submodule entry is a commit of another repository, not in this object database.
+                    out.sizes.append(sizes && kind != .submodule ? repository.blobSize(id, odb: odb) : 0)
                 }
             }
         }
-        // git orders each tree by name bytes (a directory as if its name ended in "/"), which is byte
-        // order of the joined paths too, but lossy decoding of non-UTF-8 names can break that order.
-        if !zip(out, out.dropFirst()).allSatisfy({ !RepoPath.precedes($1.path, $0.path) }) {
-            out.sort { RepoPath.precedes($0.path, $1.path) }
+        // Names are bytes; ones that are not UTF-8 are listed lossily rather than dropped, which can
+        // change their order (and the bytes a lookup compares): re-list the decoded paths, sorted.
+        if lossy {
+            let decoded = (0..<out.paths.count).map { (out.paths[$0], out.kinds[$0], out.sizes[$0]) }
+                .sorted { RepoPath.precedes($0.0, $1.0) }
+            out = TreeListing()
+            for (path, kind, size) in decoded {
+                out.paths.append(path.utf8)
+                out.kinds.append(kind)
+                out.sizes.append(size)
+            }
         }
         return out
     }
@@ -147,6 +166,14 @@ public final class GitCommitTree: FileTree {
         default: return .file
         }
     }
+}
+
+/// A tree's files in path order: `paths[i]` has kind `kinds[i]` and size `sizes[i]` (0 unless read).
+public struct TreeListing: Sendable {
+    public var paths = SortedPaths()
+    public var kinds: [FileTreeEntry.Kind] = []
+    public var sizes: [Int64] = []
+    public init() {}
 }
 
 /// Repository paths as a checkout could hold them, shared by the commit and workspace trees so

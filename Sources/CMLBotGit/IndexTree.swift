@@ -7,31 +7,48 @@ import Foundation
 public final class IndexTree: FileTree {
     public let label = "index"
     let repository: LibGit2Repository
-    /// Every fully staged entry, sorted (submodules included, as gitlinks). Sizes are 0 here:
-    /// `entry(at:)` and `files(under:)` read them when asked (see `indexEntries(sizes:)`).
-    public let entries: [FileTreeEntry]
-    private let byPath: [String: Int]
-    /// Every directory that holds an entry, for `entry(at:)` without scanning.
-    private let directories: Set<String>
+    /// The index as read (every path, with conflict and intent-to-add marks, and the cache-tree).
+    let file: IndexFile
+    /// Every fully staged path, sorted (submodules included, as gitlinks; conflicted paths left out:
+    /// git refuses to commit until they are resolved).
+    public let paths: SortedPaths
+    /// For each of `paths`, its row in `file`; nil when the two are the same (no conflicts).
+    private let rows: [Int]?
 
     init(repository: LibGit2Repository) throws {
         self.repository = repository
-        entries = try repository.indexEntries(sizes: false)
-        var map: [String: Int] = [:]
-        var dirs: Set<String> = [""]
-        for (i, e) in entries.enumerated() {
-            map[e.path] = i
-            var dir = RepoPath.parent(e.path)
-            while !dir.isEmpty, dirs.insert(dir).inserted { dir = RepoPath.parent(dir) }
+        file = try repository.readIndexFile()
+        if file.hasConflicts {
+            var staged = SortedPaths(), rows: [Int] = []
+            for i in 0..<file.paths.count where !file.conflicted[i] {
+                file.paths.withPath(i) { staged.append($0) }
+                rows.append(i)
+            }
+            paths = staged
+            self.rows = rows
+        } else {
+            paths = file.paths
+            rows = nil
         }
-        byPath = map
-        directories = dirs
+    }
+
+    /// Every staged entry, sorted. Sizes are 0 here: `entry(at:)` and `files(under:)` read them.
+    public var entries: [FileTreeEntry] {
+        (0..<paths.count).map { FileTreeEntry(path: paths[$0], kind: kind(row($0))) }
+    }
+
+    private func row(_ i: Int) -> Int { rows?[i] ?? i }
+
+    private func kind(_ row: Int) -> FileTreeEntry.Kind {
+        let mode = file.modes[row]
+        return mode == GIT_FILEMODE_COMMIT.rawValue ? .submodule : mode == GIT_FILEMODE_LINK.rawValue ? .symlink : .file
     }
 
     public func entry(at path: String) throws -> FileTreeEntry? {
         guard let path = RepoPath.normalize(path) else { return nil }
-        if let i = byPath[path] { return try sized(entries[i]) }
-        return directories.contains(path) ? FileTreeEntry(path: path, kind: .directory) : nil
+        if let i = paths.index(of: path) { return try sized(i, path: path) }
+        // A directory is any prefix of a staged path.
+        return path.isEmpty || !paths.range(under: path).isEmpty ? FileTreeEntry(path: path, kind: .directory) : nil
     }
 
     public func readFile(_ path: String) throws -> Data {
@@ -39,28 +56,26 @@ public final class IndexTree: FileTree {
             throw FileTreeError.notFound(path: path, revision: label)
         }
         // As in a commit tree: a symlink or a directory is not a file to read.
-        guard entry.kind == .file else { throw FileTreeError.notAFile(path: normalized, revision: label) }
-        return try repository.readStagedBlob(normalized, label: label)
+        guard entry.kind == .file, let i = paths.index(of: normalized) else { throw FileTreeError.notAFile(path: normalized, revision: label) }
+        return try withUnsafePointer(to: file.ids[row(i)]) { try repository.readBlob($0, path: normalized, label: label) }
     }
 
     public func files(under directory: String) throws -> [FileTreeEntry] {
         guard let directory = RepoPath.normalize(directory) else { return [] }
-        let prefix = directory.isEmpty ? "" : directory + "/"
-        return try entries.filter { $0.path.hasPrefix(prefix) }.map(sized)
+        return try paths.range(under: directory).map { try sized($0, path: paths[$0]) }
     }
 
     public func filePaths(under directory: String) throws -> [String] {
         guard let directory = RepoPath.normalize(directory) else { return [] }
-        let prefix = directory.isEmpty ? "" : directory + "/"
-        return entries.lazy.filter { $0.path.hasPrefix(prefix) }.map(\.path)
+        return paths.range(under: directory).map { paths[$0] }
     }
 
-    /// The entry with its blob size read from the object header.
-    private func sized(_ entry: FileTreeEntry) throws -> FileTreeEntry {
-        guard entry.kind != .submodule, entry.kind != .directory else { return entry }
-        var out = entry
-        out.size = try repository.stagedBlobSize(entry.path)
-        return out
+    /// Entry `i` with its blob size read from the object header.
+    private func sized(_ i: Int, path: String) throws -> FileTreeEntry {
+        let kind = kind(row(i))
+        guard kind != .submodule else { return FileTreeEntry(path: path, kind: kind) }
+        let size = try repository.withODB { odb in withUnsafePointer(to: file.ids[row(i)]) { repository.blobSize($0, odb: odb) } }
+        return FileTreeEntry(path: path, kind: kind, size: size)
     }
 }
 
@@ -68,32 +83,9 @@ extension LibGit2Repository {
     public func indexTree() throws -> IndexTree { try IndexTree(repository: self) }
 
     /// Use the index file at `path` instead of `.git/index`: git sets `GIT_INDEX_FILE` for hooks
-    /// during `git commit -a` and `git commit PATHS`, and pre-commit must check that index.
+    /// during `git commit -a` and `git commit PATHS`, and pre-commit must check that index. It is
+    /// read when needed; a missing file is an empty index, as for git.
     public func useIndexFile(_ path: String) throws {
-        var index: OpaquePointer?
-        try LibGit2.check(git_index_open(&index, path), "opening the index file \(path)")
-        guard let index else { throw GitError.libgit2(operation: "opening the index file \(path)", message: "no index") }
-        defer { git_index_free(index) }
-        git_repository_set_index(pointer, index)
-    }
-
-    /// The size of the staged blob of `path` (stage 0), from its object header.
-    func stagedBlobSize(_ path: String) throws -> Int64 {
-        var index: OpaquePointer?
-        try LibGit2.check(git_repository_index(&index, pointer), "reading the index")
-        guard let index else { throw GitError.libgit2(operation: "reading the index", message: "no index") }
-        defer { git_index_free(index) }
-        guard let entry = git_index_get_bypath(index, path, 0) else { return 0 }
-        return try withODB { odb in withUnsafePointer(to: entry.pointee.id) { blobSize($0, odb: odb) } }
-    }
-
-    /// The staged blob of `path` (stage 0).
-    func readStagedBlob(_ path: String, label: String) throws -> Data {
-        var index: OpaquePointer?
-        try LibGit2.check(git_repository_index(&index, pointer), "reading the index")
-        guard let index else { throw GitError.libgit2(operation: "reading the index", message: "no index") }
-        defer { git_index_free(index) }
-        guard let entry = git_index_get_bypath(index, path, 0) else { throw FileTreeError.notFound(path: path, revision: label) }
-        return try withUnsafePointer(to: entry.pointee.id) { try readBlob($0, path: path, label: label) }
+        indexFileOverride = path
     }
 }

@@ -5,7 +5,14 @@ import Foundation
 /// libgit2 must be initialised once per process before any call; a `static let` runs this exactly once
 /// and is safe under Swift 6 strict concurrency, unlike a global flag.
 enum LibGit2 {
-    static let initialized: Void = { git_libgit2_init(); return () }()
+    static let initialized: Void = {
+        git_libgit2_init()
+        // libgit2 re-hashes every object it reads to verify its id; git does not (only `git fsck`
+        // does), and on a 50,000-file tree walk the hashing cost 8% of the run. zlib still checks
+        // the adler32 of every object it inflates, so a damaged object is still an error.
+        _ = cmlbot_git_set_strict_hash_verification(0)
+        return ()
+    }()
 
     static func lastErrorMessage() -> String {
         guard let err = git_error_last(), let msg = err.pointee.message else { return "unknown libgit2 error" }
@@ -43,6 +50,8 @@ public final class LibGit2Repository {
     public let workdir: String?
     /// The `.git` directory (absolute, no trailing slash).
     public let gitDir: String
+    /// The index file to read instead of `.git/index` (`GIT_INDEX_FILE`), set by `useIndexFile`.
+    var indexFileOverride: String?
 
     /// Opens the repository containing `path`, searching parent directories as git does.
     public init(discoveringFrom path: String) throws {
