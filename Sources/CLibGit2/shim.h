@@ -7,4 +7,8 @@
 static inline int cmlbot_git_set_strict_hash_verification(int enabled) {
     return git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, enabled);
 }
+/* Object caching on or off (process-wide), for one-pass walks that never read an object twice. */
+static inline int cmlbot_git_enable_caching(int enabled) {
+    return git_libgit2_opts(GIT_OPT_ENABLE_CACHING, enabled);
+}
 #endif
