@@ -1,8 +1,6 @@
 #ifndef CMLBOT_CLIBGIT2_SHIM_H
 #define CMLBOT_CLIBGIT2_SHIM_H
 #include <git2.h>
-/* git_repository_set_index: to honour GIT_INDEX_FILE for commit hooks. */
-#include <git2/sys/repository.h>
 /* git_libgit2_opts is variadic, which Swift cannot call. */
 static inline int cmlbot_git_set_strict_hash_verification(int enabled) {
     return git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, enabled);
