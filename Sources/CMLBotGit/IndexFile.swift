@@ -34,13 +34,14 @@ struct IndexFile {
             return FileManager.default.fileExists(atPath: path) ? nil : IndexFile()
         }
         defer { try? handle.close() }
-        guard let data = try? handle.readToEnd() else { return IndexFile() }
+        // Unreadable (a directory, an I/O error): libgit2 says what is wrong.
+        guard let data = try? handle.readToEnd() else { return nil }
         return data.withUnsafeBytes { parse(UnsafeRawBufferPointer($0)) }
     }
 
     static func parse(_ raw: UnsafeRawBufferPointer) -> IndexFile? {
         let b = raw.bindMemory(to: UInt8.self)
-        guard b.count >= 12 + 20 else { return b.isEmpty ? IndexFile() : nil }
+        guard b.count >= 12 + 20 else { return nil }
         func be32(_ at: Int) -> UInt32 {
             UInt32(b[at]) << 24 | UInt32(b[at + 1]) << 16 | UInt32(b[at + 2]) << 8 | UInt32(b[at + 3])
         }
