@@ -28,6 +28,9 @@ REPO="$WORK/repo"
 mkdir -p "$REPO" && cd "$REPO"
 export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=b@example.invalid GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=b@example.invalid
 git init -q -b main
+# No automatic gc after the 50k-object commit: it runs detached and makes the `git gc` below fail
+# with "gc is already running".
+git config gc.auto 0
 say "writing $FILES files"
 python3 - "$FILES" <<'PY'
 import os, sys, random
