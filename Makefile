@@ -34,12 +34,15 @@ tools:
 # the reference tools required. CMLBOT_DIST_BIN enables the distribution tests (linked libraries,
 # glibc floor, this repository's pre-commit hooks). The second pass answers DVC's side of the
 # compatibility tests from CMLBOT_DVC_CACHE.
+# The HTTP client tests time real sockets against in-process servers; they run on their own so
+# the long tool runs of other suites (DVC, pre-commit builds) cannot starve those servers.
 test:
 	@scripts/setup-system.sh --test
 	@eval "$$(scripts/test-tools.sh --env)" && export CMLBOT_REQUIRE_TOOLS=1 && \
 	  export CMLBOT_DVC_CACHE="$$(mktemp -d)" && \
 	  $(SWIFT) build --build-tests && \
-	  $(SWIFT) test --skip-build && \
+	  $(SWIFT) test --skip-build --filter CMLBotForgeTests && \
+	  $(SWIFT) test --skip-build --skip CMLBotForgeTests && \
 	  dist_bin="$$(SWIFT="$(SWIFT)" scripts/dist.sh)" && \
 	  CMLBOT_BIN="$$dist_bin" CMLBOT_DIST_BIN="$$dist_bin" $(SWIFT) test --skip-build --filter CMLBotEndToEndTests; \
 	  status=$$?; rm -rf "$$CMLBOT_DVC_CACHE"; exit $$status

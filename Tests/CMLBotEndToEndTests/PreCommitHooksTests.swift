@@ -2,6 +2,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import ForgeFakes
 import Testing
 import TestSupport
 
@@ -176,7 +177,7 @@ import TestSupport
     /// builds it with `swift build -c release` (minutes on two cores, so only in the run that tests
     /// the shipped binary, `CMLBOT_DIST_BIN`, and cached across runs by rev in the test-tools
     /// cache), and runs them as the git pre-commit hook of real commits.
-    @Test func swiftHooksGateRealCommits() throws {
+    @Test func swiftHooksGateRealCommits() async throws {
         guard let preCommit = try Self.preCommit(), try DistributionTests.distBinary() != nil else { return }
         let scratch = try TemporaryDirectory("cmlbot-hook-builds")
         let base: String
@@ -206,7 +207,9 @@ import TestSupport
         let env = Self.environment(preCommitHome: base + "/store")
 
         let repo = try GitRepoBuilder()
-        let install = try Shell.run(preCommit, ["install", "-c", config, "--install-hooks", "--color", "never"], in: repo.path, environment: env)
+        // The first install builds cmlbot (minutes): off the concurrency pool, which the loopback
+        // servers of other suites need.
+        let install = try await AsyncShell.run(preCommit, ["install", "-c", config, "--install-hooks", "--color", "never"], in: repo.path, environment: env)
         try #require(install.status == 0, "pre-commit could not build the swift hooks: \(install.stdout)\(install.stderr)")
 
         func commit(_ message: String) throws -> (status: Int32, output: String, verdicts: [String: String]) {
