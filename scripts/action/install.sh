@@ -72,7 +72,22 @@ command -v swift >/dev/null || {
 }
 "$action_path/scripts/setup-system.sh" >&2
 scratch="${CMLBOT_SCRATCH_PATH:-$action_path/.build-action}"
-log "building cmlbot from $action_path (swift build -c release; cached in $scratch)"
-swift build -c release --product cmlbot --package-path "$action_path" --scratch-path "$scratch" >&2
+# Stamp `cmlbot --version` as make dist does. Actions are fetched as tarballs without .git, so
+# when the ref is a commit SHA, that is the commit.
+commit="$("$action_path/scripts/build-commit.sh" "$action_path")"
+if [ "$commit" = unknown ] && [[ "$ref" =~ ^[0-9a-f]{40}$ ]]; then commit="${ref:0:7}"; fi
+mkdir -p "$scratch/build-info"
+header="$scratch/build-info/cmlbot_build_commit.h"
+wanted="#define CMLBOT_BUILD_COMMIT \"$commit\""
+[ -f "$header" ] && [ "$(cat "$header")" = "$wanted" ] || printf '%s\n' "$wanted" >"$header"
+log "building cmlbot $commit from $action_path (swift build -c release; cached in $scratch)"
+build() { swift build -c release --product cmlbot --package-path "$action_path" --scratch-path "$scratch" -Xcc -I"$scratch/build-info" >&2; }
+if ! build; then
+    # A restored cache from another checkout path or toolchain can poison the module cache: retry
+    # once from scratch before giving up.
+    log "build failed with the cached build folder; retrying from a clean one"
+    find "$scratch" -mindepth 1 -maxdepth 1 ! -name build-info -exec rm -rf {} +
+    build
+fi
 emit path "$scratch/release/cmlbot"
 emit mode source
