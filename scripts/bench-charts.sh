@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The 1,000,000-point chart: render time and SVG size against the targets (< 0.5 s, < 200 KB).
 #
-#   1. Renderer alone: compiles the chart sources (Sources/CMLBotReport/Charts) with `swiftc -O`
+#   1. Renderer alone: compiles the chart sources (Sources/CMLBotReport/Charts, XMLText.swift) with `swiftc -O`
 #      into a tiny harness that draws base and head series of 1,000,000 points each, best of 5.
 #   2. End to end: `cmlbot report --out` (release binary; CMLBOT_BIN to skip the build) on a
 #      two-commit repository whose dvc.yaml plots a 1,000,000-row CSV (~16 MB) at each revision —
@@ -26,7 +26,7 @@ public struct ConfusionCounts {
     func count(actual: String, predicted: String) -> Int { 0 }
 }
 SWIFT
-    sed -e '/^import /d' "$ROOT/Sources/CMLBotReport/Charts/"*.swift
+    sed -e '/^import /d' "$ROOT/Sources/CMLBotReport/Charts/"*.swift "$ROOT/Sources/CMLBotReport/XMLText.swift"
     cat <<'SWIFT'
 let n = 1_000_000
 let xs = (0..<n).map(Double.init)
