@@ -188,7 +188,7 @@ struct Status: AsyncParsableCommand {
     var state: CommitState?
     @Option(help: ArgumentHelp("Status description (cut to 140 characters).", valueName: "TEXT")) var description: String?
     @Option(name: .customLong("context"), help: ArgumentHelp("Status name on the commit.", valueName: "NAME")) var statusContext: String = "cmlbot"
-    @Option(help: ArgumentHelp("Base revision for the gates (default: the PR/MR base in CI, else `base` in .cmlbot.yml, else HEAD).", valueName: "REV"))
+    @Option(help: ArgumentHelp("Base revision for the gates (default: the PR/MR base in CI, else `base` in .cmlbot.yml, else where HEAD left the default branch).", valueName: "REV"))
     var base: String?
     @Option(help: ArgumentHelp("Commit to set the status on, and the gates' head (default: the PR/MR head; the gates read the workspace).", valueName: "REV"))
     var head: String?
@@ -229,7 +229,7 @@ struct Doctor: AsyncParsableCommand {
         """)
 
     @Option(help: "Output: text or json.") var format: DoctorRequest.Format = .text
-    @Option(help: ArgumentHelp("Base revision the report would use (default: the PR/MR base in CI, else `base` in .cmlbot.yml, else HEAD).", valueName: "REV"))
+    @Option(help: ArgumentHelp("Base revision the report would use (default: the PR/MR base in CI, else `base` in .cmlbot.yml, else where HEAD left the default branch).", valueName: "REV"))
     var base: String?
     @Option(name: .customLong("context"), help: ArgumentHelp("Status name on the commit.", valueName: "NAME")) var statusContext: String = "cmlbot"
     @Flag(name: .customLong("require-comment"), help: "Count a comment that would degrade to the job summary (fork PR) as a failure.") var requireComment = false
