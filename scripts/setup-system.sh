@@ -5,10 +5,12 @@ set -euo pipefail
 
 # `--test` adds what the test suite checks output with: cmark-gfm (GitHub's Markdown renderer),
 # git (tests build real repositories with it), python3-venv (reference tools from PyPI),
-# xmllint, rsvg-convert and chromium (chart SVGs parse and render; the HTML preview opens).
+# xmllint, rsvg-convert and chromium (chart SVGs parse and render; the HTML preview opens),
+# binutils (make dist strips the binary; the tests read its ELF headers), curl (the Action's
+# install script is tested downloading a release).
 packages=(libgit2-dev libcurl4-openssl-dev libssl-dev pkg-config)
 if [ "${1:-}" = "--test" ]; then
-    packages+=(cmark-gfm git python3-venv libxml2-utils librsvg2-bin chromium fonts-dejavu-core)
+    packages+=(cmark-gfm git python3-venv libxml2-utils librsvg2-bin chromium fonts-dejavu-core binutils curl)
 fi
 missing=()
 for p in "${packages[@]}"; do
