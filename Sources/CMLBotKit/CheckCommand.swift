@@ -23,6 +23,8 @@ public struct CheckRequest: Sendable {
     /// Only these gate ids (per-gate pre-commit hooks); nil: every enabled gate.
     public var gates: [String]?
     public var format = "text"
+    /// Colour in the text format (the CLI decides: a terminal, no NO_COLOR).
+    public var colour = false
     public var failOn: FailurePolicy = .error
     /// `--max-kb` as check-added-large-files takes it; overrides the config.
     public var maxKB: Int?
@@ -131,7 +133,7 @@ public enum CheckCommand {
         for gate in gates { findings += gate.check(input) }
         findings = findings.sortedForOutput()
 
-        let contextInfo = FindingsContext(toolVersion: cmlbotVersion, gates: gates.map { (type(of: $0).id, type(of: $0).summary) })
+        let contextInfo = FindingsContext(toolVersion: cmlbotVersion, gates: gates.map { (type(of: $0).id, type(of: $0).summary) }, colour: request.colour)
         let output = format.render(findings, context: contextInfo)
         return CommandOutcome(output: output, diagnostics: diagnostics, exitCode: request.failOn.fails(findings) ? 1 : 0)
     }

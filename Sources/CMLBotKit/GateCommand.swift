@@ -12,6 +12,8 @@ public struct GateRequest: Sendable {
     public var base: String?
     public var head = workspaceRevision
     public var format = "text"
+    /// Colour in the text format (the CLI decides: a terminal, no NO_COLOR).
+    public var colour = false
     public var failOn: FailurePolicy = .error
     /// Where to write the JSON decision record, relative to the working directory.
     public var evidencePath: String?
@@ -42,7 +44,7 @@ public enum GateCommand {
             try ReportCommand.write(record.render(), to: url)
         }
         let gates = PromotionEvaluator.gateIDs.filter { id in pipeline.evaluations.contains { $0.gate == id } }.map { ($0, "promotion rule") }
-        let output = format.render(findings, context: FindingsContext(toolVersion: cmlbotVersion, gates: gates))
+        let output = format.render(findings, context: FindingsContext(toolVersion: cmlbotVersion, gates: gates, colour: request.colour))
         return CommandOutcome(output: output, diagnostics: diagnostics, exitCode: fails ? 1 : 0)
     }
 }

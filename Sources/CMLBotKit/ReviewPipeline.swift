@@ -24,10 +24,9 @@ struct ReviewPipeline {
         let (headTree, headInfo) = try context.tree(headSpec)
         let config = try context.config(for: headTree)
         let rules = try PromotionRules.parse(config.promotion, source: config.source ?? CMLBotConfig.fileName)
-        // Explicit --base, then the pull request's base in CI, then the config, then where this
-        // branch left the default branch (HEAD on the default branch itself).
         var baseNotes: [Diagnostic] = []
-        let (baseTree, baseInfo) = try context.tree(baseSpec ?? ciBase ?? config.base ?? context.defaultBase(notes: &baseNotes))
+        let base = RepositoryContext.base(explicit: baseSpec, ci: ciBase, config: config, in: context, notes: &baseNotes)
+        let (baseTree, baseInfo) = try context.tree(base.spec)
 
         let selection = EvidenceSelection(extraMetrics: config.metricsFiles, extraParams: config.paramsFiles)
         var baseSnapshot = try EvidenceCollector.collect(baseTree, selection: selection)

@@ -47,6 +47,18 @@ final class RepositoryContext {
         return (try repository.tree(of: commit, label: spec), RevisionInfo(label: spec, commit: commit.hex))
     }
 
+    /// The base a comparison uses, and where it came from (doctor names it): `--base`, then the
+    /// PR/MR base in CI, then `base` in the config, then where HEAD left the default branch.
+    /// One place, so `report`, `gate`, `status` and `doctor` cannot disagree.
+    static func base(explicit: String?, ci: String?, config: CMLBotConfig?, in context: RepositoryContext?,
+                     notes: inout [Diagnostic]) -> (spec: String, origin: String) {
+        if let explicit { return (explicit, "--base") }
+        if let ci { return (ci, "the PR/MR base") }
+        if let configured = config?.base { return (configured, "base in \(config?.source ?? CMLBotConfig.fileName)") }
+        let fallback = context?.defaultBase(notes: &notes) ?? "HEAD"
+        return (fallback, fallback == "HEAD" ? "the default base" : "where HEAD left the default branch")
+    }
+
     /// The base when nothing names one: the merge-base of HEAD with the default branch, as the
     /// pull request from this branch would be compared; plain HEAD on the default branch itself
     /// (then the report shows uncommitted work) or when the repository has no default branch.

@@ -8,10 +8,13 @@ public struct FindingsContext: Sendable {
     public var toolVersion: String
     /// The gates that ran (passing ones appear as passed test cases in JUnit, rules in SARIF).
     public var gates: [(id: String, summary: String)]
+    /// The text format may colour severities and fix hints (stdout is a terminal, no NO_COLOR).
+    public var colour: Bool
 
-    public init(toolVersion: String, gates: [(id: String, summary: String)]) {
+    public init(toolVersion: String, gates: [(id: String, summary: String)], colour: Bool = false) {
         self.toolVersion = toolVersion
         self.gates = gates
+        self.colour = colour
     }
 }
 
@@ -44,8 +47,9 @@ public enum TextFindings: FindingsFormat {
         for f in findings {
             var location = f.path ?? "(change)"
             if let line = f.line { location += ":\(line)" }
-            out += "\(location): \(f.severity.rawValue): [\(f.gate)] \(f.message)\n"
-            if !f.hint.isEmpty { out += "    fix: \(f.hint)\n" }
+            let severity = context.colour ? ANSI.wrap(f.severity.rawValue, f.severity == .error ? ANSI.boldRed : ANSI.boldYellow) : f.severity.rawValue
+            out += "\(location): \(severity): [\(f.gate)] \(f.message)\n"
+            if !f.hint.isEmpty { out += "    \(context.colour ? ANSI.wrap("fix", ANSI.green) : "fix"): \(f.hint)\n" }
         }
         let errors = findings.filter { $0.severity == .error }.count
         let warnings = findings.count - errors

@@ -323,7 +323,8 @@ struct Gate: ParsableCommand {
         request.format = format
         request.failOn = failOn
         request.evidencePath = evidence
-        try Output.finish(colourFindings: format == "text") { try GateCommand.run(request) }
+        request.colour = TerminalStyle.standardOutput.enabled
+        try Output.finish { try GateCommand.run(request) }
     }
 }
 
@@ -368,14 +369,14 @@ struct Check: ParsableCommand {
         request.maxKB = maxKB
         request.enforceAll = enforceAll
         request.indexFile = ProcessInfo.processInfo.environment["GIT_INDEX_FILE"]
-        try Output.finish(colourFindings: format == "text") { try CheckCommand.run(request) }
+        request.colour = TerminalStyle.standardOutput.enabled
+        try Output.finish { try CheckCommand.run(request) }
     }
 }
 
 /// Writes an outcome and turns library errors into the documented exit codes.
 enum Output {
-    /// `colourFindings`: stdout is the text findings format, coloured on a terminal.
-    static func finish(colourFindings: Bool = false, _ body: () throws -> CommandOutcome) throws {
+    static func finish(_ body: () throws -> CommandOutcome) throws {
         let outcome: CommandOutcome
         do {
             outcome = try body()
@@ -389,7 +390,7 @@ enum Output {
             throw ExitCode(2)
         }
         for diagnostic in outcome.diagnostics { writeError(diagnostic.description) }
-        FileHandle.standardOutput.write(Data((colourFindings ? TerminalStyle.standardOutput.findings(outcome.output) : outcome.output).utf8))
+        FileHandle.standardOutput.write(Data(outcome.output.utf8))
         if outcome.exitCode != 0 { throw ExitCode(outcome.exitCode) }
     }
 

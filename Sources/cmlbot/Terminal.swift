@@ -1,3 +1,4 @@
+import CMLBotCore
 import Foundation
 
 /// Colour on a terminal only, and never when NO_COLOR is set (https://no-color.org) or TERM=dumb:
@@ -13,32 +14,15 @@ struct TerminalStyle {
     static let standardError = TerminalStyle(fileDescriptor: STDERR_FILENO)
     static let standardOutput = TerminalStyle(fileDescriptor: STDOUT_FILENO)
 
-    private static let colours = ["error": "1;31", "warning": "1;33", "note": "1;36", "fix": "32"]
+    private static let colours = ["error": ANSI.boldRed, "warning": ANSI.boldYellow, "note": ANSI.boldCyan]
 
-    /// `error: …` → the label in colour.
+    /// `error: …` → the label in colour. (The text findings format colours itself: FindingsContext.colour.)
     func diagnostic(_ line: String) -> String {
         guard enabled else { return line }
         for (label, code) in Self.colours where line.hasPrefix(label + ":") {
-            return "\u{1B}[\(code)m\(label)\u{1B}[0m" + line.dropFirst(label.count)
+            return ANSI.wrap(label, code) + line.dropFirst(label.count)
         }
         return line
-    }
-
-    /// The text findings format (`path: error: [gate] message`, `    fix: …`) with its severities
-    /// and fix hints coloured.
-    func findings(_ text: String) -> String {
-        guard enabled else { return text }
-        return text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
-            var line = String(line)
-            for label in ["error", "warning"] {
-                if let range = line.range(of: ": \(label): ") {
-                    line.replaceSubrange(range, with: ": \u{1B}[\(Self.colours[label]!)m\(label)\u{1B}[0m: ")
-                    break
-                }
-            }
-            if line.hasPrefix("    fix: ") { line = "    \u{1B}[32mfix\u{1B}[0m:" + line.dropFirst("    fix:".count) }
-            return line
-        }.joined(separator: "\n")
     }
 }
 

@@ -118,12 +118,9 @@ public enum DoctorCommand {
     /// HEAD left the default branch (`ReviewPipeline`'s order).
     static func baseRevision(request: DoctorRequest, context: CIContext?, config: CMLBotConfig?,
                              repository: RepositoryContext?) -> (String, String) {
-        if let base = request.base { return (base, "--base") }
-        if let base = context?.baseSHA { return (base, "the PR/MR base") }
-        if let base = config?.base { return (base, "base in \(config?.source ?? CMLBotConfig.fileName)") }
         var notes: [Diagnostic] = []
-        let base = repository?.defaultBase(notes: &notes) ?? "HEAD"
-        return (base, base == "HEAD" ? "the default base" : "where HEAD left the default branch")
+        let base = RepositoryContext.base(explicit: request.base, ci: context?.baseSHA, config: config, in: repository, notes: &notes)
+        return (base.spec, base.origin)
     }
 
     /// GET requests that show what the token may do; nothing is written.
