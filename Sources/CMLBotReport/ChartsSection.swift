@@ -102,19 +102,10 @@ public struct ChartsSection: ReportSection {
             out += hostedImages()
         } else if includeMermaid {
             var blocks = 0, skipped = 0
-            for pair in pairs {
-                switch pair.template {
-                case .confusion:
-                    out += "\n" + confusionTable(pair)
-                case .scatter:
-                    continue
-                case .linear:
-                    for s in pair.series {
-                        guard blocks < options.maximumMermaidBlocks else { skipped += 1; continue }
-                        blocks += 1
-                        out += "\n" + MermaidChart.block(plot: pair, seriesName: s.name, base: s.base, head: s.head, options: options)
-                    }
-                }
+            out += perPlot { pair, s in
+                guard blocks < options.maximumMermaidBlocks else { skipped += 1; return "" }
+                blocks += 1
+                return "\n" + MermaidChart.block(plot: pair, seriesName: s.name, base: s.base, head: s.head, options: options)
             }
             if skipped > 0 {
                 out += "\n\(skipped) more curve\(skipped == 1 ? "" : "s") in report.html and charts/.\n"
@@ -126,25 +117,29 @@ public struct ChartsSection: ReportSection {
     /// The hosted SVGs, one per plot plus the metric-delta bars, each curve's data table kept for
     /// readers (and screen readers) that do not load images.
     func hostedImages() -> String {
-        var out = ""
-        for pair in pairs {
-            let chart = charts.first { $0.plotID == pair.id }
-            if let chart, let url = options.imageURLs[chart.fileName] {
-                out += "\n**\(MarkdownEscaping.code(pair.id))**\n\n" + Self.image(alt: pair.title, url: url) + "\n"
-            }
-            switch pair.template {
-            case .confusion:
-                out += "\n" + confusionTable(pair)
-            case .scatter:
-                continue
-            case .linear:
-                for s in pair.series {
-                    out += "\n" + MermaidChart.dataTable(plot: pair, seriesName: s.name, base: s.base, head: s.head, options: options)
-                }
-            }
+        var out = perPlot(opening: { pair in
+            guard let chart = charts.first(where: { $0.plotID == pair.id }), let url = options.imageURLs[chart.fileName] else { return "" }
+            return "\n**\(MarkdownEscaping.code(pair.id))**\n\n" + Self.image(alt: pair.title, url: url) + "\n"
+        }) { pair, s in
+            "\n" + MermaidChart.dataTable(plot: pair, seriesName: s.name, base: s.base, head: s.head, options: options)
         }
         for chart in charts where chart.plotID == nil {
             if let url = options.imageURLs[chart.fileName] { out += "\n" + Self.image(alt: chart.title, url: url) + "\n" }
+        }
+        return out
+    }
+
+    /// Each plot in order, `opening` first: a confusion matrix as a table, nothing more for a
+    /// scatter plot (its SVG carries it), `curve` for each series of a line plot.
+    func perPlot(opening: (PlotPair) -> String = { _ in "" }, curve: (PlotPair, (name: String, base: PlotSeries?, head: PlotSeries?)) -> String) -> String {
+        var out = ""
+        for pair in pairs {
+            out += opening(pair)
+            switch pair.template {
+            case .confusion: out += "\n" + confusionTable(pair)
+            case .scatter: continue
+            case .linear: for s in pair.series { out += curve(pair, s) }
+            }
         }
         return out
     }
