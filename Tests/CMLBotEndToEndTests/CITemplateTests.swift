@@ -169,7 +169,7 @@ import TestSupport
             return HTTPResponse(statusCode: .notFound)
         })
         let task = Task { try await server.run() }
-        try await server.waitUntilListening()
+        try await server.waitUntilListening(timeout: 60)
         guard case .ip4(_, let port)? = await server.listeningAddress else { throw FakeForgeError.noPort }
         return (server, task, "http://127.0.0.1:\(port)")
     }

@@ -18,7 +18,9 @@ public final class FakeForgeServer: Sendable {
         let state = FakeForgeState(kind: kind)
         let server = HTTPServer(address: try .inet(ip4: "127.0.0.1", port: 0), timeout: 30, handler: FakeForgeHandler(state: state))
         let task = Task { try await server.run() }
-        try await server.waitUntilListening()
+        // Generous: with pre-commit building cmlbot on both cores, a listener has taken over 5 s
+        // (FlyingFox's default) to come up.
+        try await server.waitUntilListening(timeout: 60)
         guard case .ip4(_, let port)? = await server.listeningAddress else { throw FakeForgeError.noPort }
         let base = "http://127.0.0.1:\(port)"
         return FakeForgeServer(kind: kind, state: state, apiURL: kind == .github ? base : base + "/api/v4", server: server, task: task)
